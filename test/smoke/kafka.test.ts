@@ -10,7 +10,11 @@ for (const line of kafkaLines) {
     let admin: Admin;
 
     before(async () => {
-      kafka = new Kafka({ clientId: 'smoke', brokers: [await setting(kafkaEnvName(line))], logLevel: logLevel.NOTHING });
+      kafka = new Kafka({
+        clientId: 'smoke',
+        brokers: [await setting(kafkaEnvName(line))],
+        logLevel: logLevel.NOTHING,
+      });
       admin = kafka.admin();
       await admin.connect();
     });
@@ -20,11 +24,17 @@ for (const line of kafkaLines) {
 
     it('creates a topic and grows its partitions (admin createTopics, createPartitions)', async () => {
       const topic = uniqueName('smoke-admin');
-      assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }), true);
+      assert.equal(
+        await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true }),
+        true,
+      );
       await admin.createPartitions({ topicPartitions: [{ topic, count: 5 }] });
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
       assert.equal(metadata.topics[0]?.partitions.length, 5);
-      await assert.rejects(admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] }), /partition/i);
+      await assert.rejects(
+        admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] }),
+        /partition/i,
+      );
     });
 
     it('produces with an idempotent acks=all producer and consumes everything in a consumer group', async () => {
@@ -32,7 +42,10 @@ for (const line of kafkaLines) {
       await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
-      const sent = Array.from({ length: 300 }, (_, i) => ({ key: `user-${i % 17}`, value: `event-${i}` }));
+      const sent = Array.from({ length: 300 }, (_, i) => ({
+        key: `user-${i % 17}`,
+        value: `event-${i}`,
+      }));
       try {
         await producer.send({ topic, acks: -1, messages: sent });
       } finally {
@@ -46,7 +59,10 @@ for (const line of kafkaLines) {
       try {
         await consumer.subscribe({ topic, fromBeginning: true });
         await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`received ${received.size} of ${sent.length}`)), 60_000);
+          const timer = setTimeout(
+            () => reject(new Error(`received ${received.size} of ${sent.length}`)),
+            60_000,
+          );
           void consumer
             .run({
               eachMessage: ({ message }) => {

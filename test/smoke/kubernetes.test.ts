@@ -15,7 +15,9 @@ describe('Kubernetes control plane from the stack', () => {
     core = kc.makeApiClient(k8s.CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: namespace } } });
     // Pods need the namespace's default ServiceAccount, which the controller-manager creates.
-    await eventually('the default ServiceAccount', async () => core.readNamespacedServiceAccount({ name: 'default', namespace }));
+    await eventually('the default ServiceAccount', async () =>
+      core.readNamespacedServiceAccount({ name: 'default', namespace }),
+    );
   });
   after(async () => {
     await core.deleteNamespace({ name: namespace });
@@ -37,13 +39,25 @@ describe('Kubernetes control plane from the stack', () => {
         spec: {
           group,
           scope: 'Namespaced',
-          names: { plural, singular: plural.slice(0, -1), kind: `Widget${Date.now().toString(36)}`, listKind: `WidgetList${Date.now().toString(36)}` },
+          names: {
+            plural,
+            singular: plural.slice(0, -1),
+            kind: `Widget${Date.now().toString(36)}`,
+            listKind: `WidgetList${Date.now().toString(36)}`,
+          },
           versions: [
             {
               name: 'v1',
               served: true,
               storage: true,
-              schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } } } } } },
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: {
+                    spec: { type: 'object', properties: { size: { type: 'integer', minimum: 1 } } },
+                  },
+                },
+              },
             },
           ],
         },
@@ -52,24 +66,58 @@ describe('Kubernetes control plane from the stack', () => {
     try {
       await eventually('the CRD to be Established', async () => {
         const crd = await ext.readCustomResourceDefinition({ name });
-        return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true ? crd : undefined;
+        return crd.status?.conditions?.some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        ) === true
+          ? crd
+          : undefined;
       });
 
+      const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+      await eventually('the new resource to be served', async () => {
+        await custom.listNamespacedCustomObject({ group, version: 'v1', namespace, plural });
+        return true;
+      });
       const seen: string[] = [];
+      let watchEnded: string | undefined;
       const watching = await new k8s.Watch(kc).watch(
         `/apis/${group}/v1/namespaces/${namespace}/${plural}`,
         {},
-        (phase, obj: { metadata?: { name?: string } }) => seen.push(`${phase} ${obj.metadata?.name ?? ''}`),
-        () => undefined,
+        (phase, obj: { metadata?: { name?: string } }) =>
+          seen.push(`${phase} ${obj.metadata?.name ?? ''}`),
+        (error: unknown) => (watchEnded = error instanceof Error ? error.message : 'ended'),
       );
       try {
-        const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-        const body = { apiVersion: `${group}/v1`, kind: (await ext.readCustomResourceDefinition({ name })).spec.names.kind, metadata: { name: 'first' }, spec: { size: 3 } };
-        await custom.createNamespacedCustomObject({ group, version: 'v1', namespace, plural, body });
-        await eventually('the ADDED watch event', () => Promise.resolve(seen.includes('ADDED first') ? true : undefined), 20_000);
+        const body = {
+          apiVersion: `${group}/v1`,
+          kind: (await ext.readCustomResourceDefinition({ name })).spec.names.kind,
+          metadata: { name: 'first' },
+          spec: { size: 3 },
+        };
+        await custom.createNamespacedCustomObject({
+          group,
+          version: 'v1',
+          namespace,
+          plural,
+          body,
+        });
+        await eventually(
+          'the ADDED watch event',
+          () => {
+            if (watchEnded !== undefined) throw new Error(`the watch ended early: ${watchEnded}`);
+            return Promise.resolve(seen.includes('ADDED first') ? true : undefined);
+          },
+          20_000,
+        );
         // The schema is enforced: an invalid object is refused by the API server.
         await assert.rejects(
-          custom.createNamespacedCustomObject({ group, version: 'v1', namespace, plural, body: { ...body, metadata: { name: 'bad' }, spec: { size: 0 } } }),
+          custom.createNamespacedCustomObject({
+            group,
+            version: 'v1',
+            namespace,
+            plural,
+            body: { ...body, metadata: { name: 'bad' }, spec: { size: 0 } },
+          }),
           (error: unknown) => error instanceof k8s.ApiException && error.code === 422,
         );
       } finally {
@@ -90,7 +138,10 @@ describe('Kubernetes control plane from the stack', () => {
         spec: {
           replicas: 2,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1' }] },
+          },
         },
       },
     });
@@ -107,9 +158,23 @@ describe('Kubernetes control plane from the stack', () => {
   });
 
   it('garbage-collects a child object after its owner is deleted', async () => {
-    const owner = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'owner' }, data: { role: 'owner' } } });
-    const ownerReference = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata?.uid ?? '' };
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'child', ownerReferences: [ownerReference] }, data: { role: 'child' } } });
+    const owner = await core.createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'owner' }, data: { role: 'owner' } },
+    });
+    const ownerReference = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      name: 'owner',
+      uid: owner.metadata?.uid ?? '',
+    };
+    await core.createNamespacedConfigMap({
+      namespace,
+      body: {
+        metadata: { name: 'child', ownerReferences: [ownerReference] },
+        data: { role: 'child' },
+      },
+    });
     await core.deleteNamespacedConfigMap({ name: 'owner', namespace });
     await eventually('the garbage collector to delete the child', async () => {
       try {

@@ -24,7 +24,9 @@ describe('PostgreSQL from the stack', () => {
   });
 
   it('answers pg queries with fsync on', async () => {
-    const { rows } = await pool.query<{ fsync: string; sum: number }>("SELECT current_setting('fsync') AS fsync, 1 + 1 AS sum");
+    const { rows } = await pool.query<{ fsync: string; sum: number }>(
+      "SELECT current_setting('fsync') AS fsync, 1 + 1 AS sum",
+    );
     assert.deepEqual(rows, [{ fsync: 'on', sum: 2 }]);
   });
 
@@ -43,7 +45,11 @@ describe('PostgreSQL from the stack', () => {
         { type: 'signup', properties: JSON.stringify({ plan: 'pro' }), received_at: new Date() },
       ])
       .execute();
-    const rows = await db.selectFrom('smoke_events').select(['type', 'properties']).where('type', '=', 'signup').execute();
+    const rows = await db
+      .selectFrom('smoke_events')
+      .select(['type', 'properties'])
+      .where('type', '=', 'signup')
+      .execute();
     assert.deepEqual(rows, [{ type: 'signup', properties: { plan: 'pro' } }]);
   });
 });

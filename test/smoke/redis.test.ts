@@ -13,7 +13,9 @@ return {1, have - want}
 `;
 
 describe('Redis from the stack', () => {
-  let redis: Redis & { take: (key: string, want: number, cap: number) => Promise<[number, number]> };
+  let redis: Redis & {
+    take: (key: string, want: number, cap: number) => Promise<[number, number]>;
+  };
 
   before(async () => {
     const client = new Redis(await setting('REDIS_URL'), { lazyConnect: true });

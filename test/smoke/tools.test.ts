@@ -21,8 +21,14 @@ describe('command-line tools from the stack', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'promtool-'));
     const good = path.join(dir, 'good.yaml');
     const bad = path.join(dir, 'bad.yaml');
-    await writeFile(good, 'groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up == 0\n');
-    await writeFile(bad, 'groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up ==\n');
+    await writeFile(
+      good,
+      'groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up == 0\n',
+    );
+    await writeFile(
+      bad,
+      'groups:\n  - name: g\n    rules:\n      - alert: Up\n        expr: up ==\n',
+    );
     await exec(promtool, ['check', 'rules', good]);
     await assert.rejects(exec(promtool, ['check', 'rules', bad]));
   });

@@ -16,7 +16,10 @@ async function listen(): Promise<{ port: number; close: () => Promise<void> }> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as net.AddressInfo;
-  return { port: address.port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port: address.port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 /** Every redis-server whose command line points into this state directory. */
@@ -35,12 +38,18 @@ describe('stack failures', () => {
     const stateDir = await tempDir('stack-port-');
     const busy = await listen();
     try {
-      await assert.rejects(up(['redis'], { stateDir, ports: { redis: busy.port }, log: quiet }), (error: unknown) => {
-        assert.ok(error instanceof StackError);
-        assert.match(error.message, new RegExp(`port ${busy.port} on 127\\.0\\.0\\.1 is already in use`));
-        assert.match(error.fix, /ss -ltnp/);
-        return true;
-      });
+      await assert.rejects(
+        up(['redis'], { stateDir, ports: { redis: busy.port }, log: quiet }),
+        (error: unknown) => {
+          assert.ok(error instanceof StackError);
+          assert.match(
+            error.message,
+            new RegExp(`port ${busy.port} on 127\\.0\\.0\\.1 is already in use`),
+          );
+          assert.match(error.fix, /ss -ltnp/);
+          return true;
+        },
+      );
     } finally {
       await busy.close();
     }
@@ -52,7 +61,10 @@ describe('stack failures', () => {
     const busy = await listen();
     try {
       // Redis starts (it needs no build); PostgreSQL cannot take its port.
-      await assert.rejects(up(['redis', 'postgres'], { stateDir, ports: { postgres: busy.port }, log: quiet }), StackError);
+      await assert.rejects(
+        up(['redis', 'postgres'], { stateDir, ports: { postgres: busy.port }, log: quiet }),
+        StackError,
+      );
     } finally {
       await busy.close();
     }
@@ -79,7 +91,10 @@ describe('stack failures', () => {
       assert.match(error.fix, /Maven Central is reachable/);
       return true;
     });
-    assert.deepEqual((await readdir(path.join(cache, 'kafka'))).filter((f) => !f.startsWith('.')), []);
+    assert.deepEqual(
+      (await readdir(path.join(cache, 'kafka'))).filter((f) => !f.startsWith('.')),
+      [],
+    );
   });
 
   it('rebuilds a corrupt cache entry instead of running it', async () => {
@@ -93,14 +108,26 @@ describe('stack failures', () => {
     await writeFile(jar, 'truncated'); // what an interrupted download leaves
     const lines: string[] = [];
     const libs = await kafkaJars(cache, 'kafka-3.9', version, (line) => lines.push(line));
-    assert.ok(lines.some((line) => line.includes('incomplete or corrupt; rebuilding')), lines.join('\n'));
+    assert.ok(
+      lines.some((line) => line.includes('incomplete or corrupt; rebuilding')),
+      lines.join('\n'),
+    );
     const rebuilt = await readFile(path.join(libs, `kafka-clients-${version}.jar`));
     assert.equal(rebuilt.readUInt32LE(0), 0x04034b50);
   });
 
   it('names a Debian package it cannot install, and how to install it', async () => {
     await assert.rejects(
-      ensureDebianPackages([{ component: 'example', package: 'event-pipeline-no-such-package', provides: 'event-pipeline-no-such-command' }], quiet),
+      ensureDebianPackages(
+        [
+          {
+            component: 'example',
+            package: 'event-pipeline-no-such-package',
+            provides: 'event-pipeline-no-such-command',
+          },
+        ],
+        quiet,
+      ),
       (error: unknown) => {
         assert.ok(error instanceof StackError);
         assert.match(error.message, /event-pipeline-no-such-package/);

@@ -7,7 +7,8 @@ export async function stackSettings(): Promise<Record<string, string>> {
 
 export async function setting(name: string): Promise<string> {
   const value = (await stackSettings())[name];
-  if (value === undefined) throw new Error(`the test stack has no ${name}; is its component started?`);
+  if (value === undefined)
+    throw new Error(`the test stack has no ${name}; is its component started?`);
   return value;
 }
 

@@ -21,7 +21,9 @@ async function present(provides: string): Promise<boolean> {
   return (await which(provides)) !== undefined;
 }
 
-export async function missingPackages(requirements: readonly DebianRequirement[]): Promise<DebianRequirement[]> {
+export async function missingPackages(
+  requirements: readonly DebianRequirement[],
+): Promise<DebianRequirement[]> {
   const missing: DebianRequirement[] = [];
   for (const requirement of requirements) {
     if (!(await present(requirement.provides))) missing.push(requirement);
@@ -52,9 +54,14 @@ export async function ensureDebianPackages(
     await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env });
   } catch (error) {
     const output = error instanceof CommandFailed ? tail(error.output, 10) : String(error);
-    throw new StackError(components, `apt-get could not install ${names.join(', ')}:\n${output}`, `check the package names and your apt sources, then: ${fix}`, {
-      cause: error,
-    });
+    throw new StackError(
+      components,
+      `apt-get could not install ${names.join(', ')}:\n${output}`,
+      `check the package names and your apt sources, then: ${fix}`,
+      {
+        cause: error,
+      },
+    );
   }
   const still = await missingPackages(missing);
   if (still.length > 0) {

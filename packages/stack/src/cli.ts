@@ -44,10 +44,18 @@ async function main(argv: string[]): Promise<number> {
       const abort = (): void => controller.abort(new Error('interrupted'));
       process.once('SIGINT', abort).once('SIGTERM', abort);
       const started = Date.now();
-      const info = await up(names, { stateDir, log, signal: controller.signal, redis: { aof: values['redis-aof'] } });
-      console.log(`stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (state: ${info.stateDir})`);
+      const info = await up(names, {
+        stateDir,
+        log,
+        signal: controller.signal,
+        redis: { aof: values['redis-aof'] },
+      });
+      console.log(
+        `stack is up in ${((Date.now() - started) / 1000).toFixed(1)} s (state: ${info.stateDir})`,
+      );
       for (const [component, endpoints] of Object.entries(info.endpoints)) {
-        for (const [name, endpoint] of Object.entries(endpoints)) console.log(`  ${component.padEnd(11)} ${name.padEnd(24)} ${endpoint}`);
+        for (const [name, endpoint] of Object.entries(endpoints))
+          console.log(`  ${component.padEnd(11)} ${name.padEnd(24)} ${endpoint}`);
       }
       console.log(`connection settings: eval "$(make -s env)"`);
       return 0;
@@ -64,12 +72,15 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       for (const p of processes) {
-        console.log(`${p.component.padEnd(11)} ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'DEAD'}  log ${p.log}`);
+        console.log(
+          `${p.component.padEnd(11)} ${p.name.padEnd(24)} pid ${String(p.pid).padEnd(8)} ${p.running ? 'running' : 'DEAD'}  log ${p.log}`,
+        );
       }
       return processes.every((p) => p.running) ? 0 : 1;
     }
     case 'env': {
-      for (const [key, value] of Object.entries(await stackEnv({ stateDir }))) console.log(`export ${key}=${shellQuote(value)}`);
+      for (const [key, value] of Object.entries(await stackEnv({ stateDir })))
+        console.log(`export ${key}=${shellQuote(value)}`);
       return 0;
     }
     default:

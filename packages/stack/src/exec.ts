@@ -28,7 +28,11 @@ export interface RunOptions {
 }
 
 /** Runs a command to completion, capturing its output; rejects with the output's tail on failure. */
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: options.cwd,
@@ -54,7 +58,10 @@ export function run(command: string, args: readonly string[], options: RunOption
 }
 
 /** The absolute path of an executable on PATH, or undefined. */
-export async function which(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function which(
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
     const candidate = path.join(dir, command);

@@ -24,7 +24,9 @@ export function isPortFree(port: number): Promise<boolean> {
     const server = net.createServer();
     server.unref();
     server.once('error', () => resolve(false));
-    server.listen({ port, host: LOOPBACK, exclusive: true }, () => server.close(() => resolve(true)));
+    server.listen({ port, host: LOOPBACK, exclusive: true }, () =>
+      server.close(() => resolve(true)),
+    );
   });
 }
 

@@ -78,7 +78,10 @@ export async function isRunning(record: ProcessRecord): Promise<boolean> {
 }
 
 /** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
-export async function stopProcess(record: ProcessRecord, graceMs = 15_000): Promise<'stopped' | 'killed' | 'not running'> {
+export async function stopProcess(
+  record: ProcessRecord,
+  graceMs = 15_000,
+): Promise<'stopped' | 'killed' | 'not running'> {
   if (!(await isRunning(record))) return 'not running';
   signal(record.pid, record.stopSignal);
   if (await waitForExit(record, graceMs)) return 'stopped';

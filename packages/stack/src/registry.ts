@@ -25,5 +25,9 @@ export function createComponent(name: string, options: ComponentOptions = {}): C
   if (name === 'tools') return createTools();
   const line = kafkaLines.find((l) => kafkaComponentName(l) === name);
   if (line !== undefined) return createKafka(line);
-  throw new StackError(name, `unknown component "${name}"`, `choose from: ${componentNames().join(', ')}`);
+  throw new StackError(
+    name,
+    `unknown component "${name}"`,
+    `choose from: ${componentNames().join(', ')}`,
+  );
 }

@@ -49,7 +49,10 @@ export async function up(names: readonly string[], options: UpOptions): Promise<
       if (existing !== undefined) await stopComponent(store, component.name);
       toStart.push(component);
     }
-    await ensureDebianPackages(toStart.flatMap((c) => c.debianPackages()), log);
+    await ensureDebianPackages(
+      toStart.flatMap((c) => c.debianPackages()),
+      log,
+    );
 
     const logsDir = path.join(stateDir, 'logs');
     await mkdir(logsDir, { recursive: true });
@@ -68,7 +71,10 @@ export async function up(names: readonly string[], options: UpOptions): Promise<
         fixedPort: (port) => options.ports?.[port],
         spawn: async (spec) => {
           signal.throwIfAborted();
-          const record = await startDaemon({ ...spec, log: path.join(logsDir, `${spec.name}.log`) });
+          const record = await startDaemon({
+            ...spec,
+            log: path.join(logsDir, `${spec.name}.log`),
+          });
           state.processes.push(record);
           await store.save();
           return record;
@@ -95,7 +101,9 @@ export async function up(names: readonly string[], options: UpOptions): Promise<
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length > 0) {
       for (const component of toStart) await stopComponent(store, component.name);
-      throw failures.length === 1 ? failures[0] : new AggregateError(failures, 'several components failed to start');
+      throw failures.length === 1
+        ? failures[0]
+        : new AggregateError(failures, 'several components failed to start');
     }
     return info(stateDir, store.state);
   });
@@ -108,12 +116,17 @@ async function stopComponent(store: StateStore, name: string): Promise<void> {
   for (const record of [...component.processes].reverse()) await stopProcess(record);
   for (const dir of component.externalDirs) await rm(dir, { recursive: true, force: true });
   await rm(path.join(store.stateDir, name), { recursive: true, force: true });
-  store.state.components = Object.fromEntries(Object.entries(store.state.components).filter(([key]) => key !== name));
+  store.state.components = Object.fromEntries(
+    Object.entries(store.state.components).filter(([key]) => key !== name),
+  );
   await store.save();
 }
 
 /** Stops every process of the stack by PID and deletes its data (logs are kept for a post-mortem). */
-export async function down(options: { stateDir: string; log?: (line: string) => void }): Promise<string[]> {
+export async function down(options: {
+  stateDir: string;
+  log?: (line: string) => void;
+}): Promise<string[]> {
   const stateDir = path.resolve(options.stateDir);
   const log = options.log ?? noop;
   return withLock(stateDir, async () => {
@@ -138,12 +151,15 @@ export interface ProcessStatus extends ProcessRecord {
   running: boolean;
 }
 
-export async function status(options: { stateDir: string }): Promise<{ info: StackInfo; processes: ProcessStatus[] }> {
+export async function status(options: {
+  stateDir: string;
+}): Promise<{ info: StackInfo; processes: ProcessStatus[] }> {
   const stateDir = path.resolve(options.stateDir);
   const state = await readState(stateDir);
   const processes: ProcessStatus[] = [];
   for (const [component, entry] of Object.entries(state.components)) {
-    for (const record of entry.processes) processes.push({ ...record, component, running: await isRunning(record) });
+    for (const record of entry.processes)
+      processes.push({ ...record, component, running: await isRunning(record) });
   }
   return { info: info(stateDir, state), processes };
 }
@@ -153,7 +169,11 @@ export async function stackEnv(options: { stateDir: string }): Promise<Record<st
   const stateDir = path.resolve(options.stateDir);
   const state = await readState(stateDir);
   if (Object.keys(state.components).length === 0) {
-    throw new StackError('stack', `nothing is running under ${stateDir}`, 'start it first: make up (or stack up)');
+    throw new StackError(
+      'stack',
+      `nothing is running under ${stateDir}`,
+      'start it first: make up (or stack up)',
+    );
   }
   return info(stateDir, state).env;
 }

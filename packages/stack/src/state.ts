@@ -23,7 +23,11 @@ export async function readState(stateDir: string): Promise<StackState> {
     return JSON.parse(await readFile(stateFile(stateDir), 'utf8')) as StackState;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { components: {} };
-    throw new StackError('stack', `cannot read ${stateFile(stateDir)}: ${String(error)}`, `stop leftover processes by hand and delete ${stateDir}`);
+    throw new StackError(
+      'stack',
+      `cannot read ${stateFile(stateDir)}: ${String(error)}`,
+      `stop leftover processes by hand and delete ${stateDir}`,
+    );
   }
 }
 
@@ -39,7 +43,13 @@ export class StateStore {
   }
 
   component(name: string): ComponentState {
-    this.state.components[name] ??= { processes: [], env: {}, endpoints: {}, ready: false, externalDirs: [] };
+    this.state.components[name] ??= {
+      processes: [],
+      env: {},
+      endpoints: {},
+      ready: false,
+      externalDirs: [],
+    };
     return this.state.components[name];
   }
 
@@ -66,8 +76,14 @@ export async function withLock<T>(stateDir: string, work: () => Promise<T>): Pro
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(await readFile(lock, 'utf8').catch(() => '0'));
-      if (owner > 0 && owner !== process.pid && (await processStartTime(owner)) !== undefined && attempt < 1200) {
-        if (attempt === 0) process.stderr.write(`stack: waiting for pid ${owner}, which holds ${lock}\n`);
+      if (
+        owner > 0 &&
+        owner !== process.pid &&
+        (await processStartTime(owner)) !== undefined &&
+        attempt < 1200
+      ) {
+        if (attempt === 0)
+          process.stderr.write(`stack: waiting for pid ${owner}, which holds ${lock}\n`);
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }

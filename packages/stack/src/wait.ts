@@ -40,7 +40,9 @@ export async function waitUntil<T>(probe: () => Promise<T>, options: WaitOptions
       throw new StackError(
         options.component,
         `${options.what} not reached after ${Math.round(options.timeoutMs / 1000)} s (last error: ${describeError(lastError)})` +
-          (options.process === undefined ? '' : `; log tail:\n${await logTail(options.process.log)}`),
+          (options.process === undefined
+            ? ''
+            : `; log tail:\n${await logTail(options.process.log)}`),
         options.fix ?? 'read the log files in the state directory',
       );
     }

@@ -12,7 +12,8 @@ const entry = (builds: string[], content = 'ok') => ({
     builds.push(dir);
     await writeFile(path.join(dir, 'payload'), content);
   },
-  verify: async (dir: string) => (await readFile(path.join(dir, 'payload'), 'utf8').catch(() => '')) === 'ok',
+  verify: async (dir: string) =>
+    (await readFile(path.join(dir, 'payload'), 'utf8').catch(() => '')) === 'ok',
 });
 
 describe('cached', () => {

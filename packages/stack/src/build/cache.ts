@@ -28,7 +28,9 @@ export async function cached(cacheRoot: string, entry: CachedBuild): Promise<str
   try {
     await entry.build(tmp);
     if (!(await entry.verify(tmp))) {
-      throw new Error(`the build of ${entry.key} finished but its result does not verify (see above)`);
+      throw new Error(
+        `the build of ${entry.key} finished but its result does not verify (see above)`,
+      );
     }
     try {
       await rename(tmp, dir);

@@ -9,7 +9,10 @@ describe('wrapperGoMod', () => {
       module: 'k8s.io/kubernetes',
       version: 'v1.36.3',
       packages: [{ path: 'k8s.io/kubernetes/cmd/kube-apiserver', binary: 'kube-apiserver' }],
-      replace: { 'k8s.io/client-go': 'k8s.io/client-go v0.36.3', 'k8s.io/api': 'k8s.io/api v0.36.3' },
+      replace: {
+        'k8s.io/client-go': 'k8s.io/client-go v0.36.3',
+        'k8s.io/api': 'k8s.io/api v0.36.3',
+      },
     });
     assert.match(text, /^module eventpipeline\.local\/build\/kubernetes$/m);
     assert.match(text, /^require k8s\.io\/kubernetes v1\.36\.3$/m);
@@ -18,7 +21,10 @@ describe('wrapperGoMod', () => {
   });
 
   it('has no replace block when nothing is replaced', () => {
-    assert.doesNotMatch(wrapperGoMod({ name: 'kwok', module: 'sigs.k8s.io/kwok', version: 'v0.8.0', packages: [] }), /replace/);
+    assert.doesNotMatch(
+      wrapperGoMod({ name: 'kwok', module: 'sigs.k8s.io/kwok', version: 'v0.8.0', packages: [] }),
+      /replace/,
+    );
   });
 });
 

@@ -21,8 +21,18 @@ export interface GoBuild {
 }
 
 /** The go.mod of a wrapper module that requires `module@version` and lists the binaries as tools. */
-export function wrapperGoMod(build: Pick<GoBuild, 'name' | 'module' | 'version' | 'packages' | 'replace'>): string {
-  const lines = [`module eventpipeline.local/build/${build.name}`, '', 'go 1.24', '', `require ${build.module} ${build.version}`, '', 'tool ('];
+export function wrapperGoMod(
+  build: Pick<GoBuild, 'name' | 'module' | 'version' | 'packages' | 'replace'>,
+): string {
+  const lines = [
+    `module eventpipeline.local/build/${build.name}`,
+    '',
+    'go 1.24',
+    '',
+    `require ${build.module} ${build.version}`,
+    '',
+    'tool (',
+  ];
   for (const pkg of build.packages) lines.push(`\t${pkg.path}`);
   lines.push(')');
   const replace = Object.entries(build.replace ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -71,17 +81,23 @@ export async function goBuild(cacheRoot: string, build: GoBuild): Promise<string
     build: async (work) => {
       const env = await goEnv(build.component);
       const started = Date.now();
-      build.log(`building ${build.packages.map((p) => p.binary).join(', ')} ${build.version} with go build (first run only; minutes)`);
+      build.log(
+        `building ${build.packages.map((p) => p.binary).join(', ')} ${build.version} with go build (first run only; minutes)`,
+      );
       await mkdir(path.join(work, 'src'), { recursive: true });
       await writeFile(path.join(work, 'src', 'go.mod'), wrapperGoMod(build));
       const args = ['build', '-trimpath', '-o', path.join(work, 'bin') + path.sep];
       if (build.ldflags !== undefined) args.push('-ldflags', build.ldflags);
       try {
         await run('go', ['mod', 'tidy'], { cwd: path.join(work, 'src'), env });
-        await run('go', [...args, ...build.packages.map((p) => p.path)], { cwd: path.join(work, 'src'), env });
+        await run('go', [...args, ...build.packages.map((p) => p.path)], {
+          cwd: path.join(work, 'src'),
+          env,
+        });
         for (const pkg of build.packages) {
           const built = goDefaultBinaryName(pkg.path);
-          if (built !== pkg.binary) await rename(path.join(work, 'bin', built), path.join(work, 'bin', pkg.binary));
+          if (built !== pkg.binary)
+            await rename(path.join(work, 'bin', built), path.join(work, 'bin', pkg.binary));
         }
       } catch (error) {
         const output = error instanceof CommandFailed ? tail(error.output, 20) : String(error);
@@ -92,20 +108,29 @@ export async function goBuild(cacheRoot: string, build: GoBuild): Promise<string
           { cause: error },
         );
       }
-      build.log(`built ${build.name} ${build.version} in ${Math.round((Date.now() - started) / 1000)} s`);
+      build.log(
+        `built ${build.name} ${build.version} in ${Math.round((Date.now() - started) / 1000)} s`,
+      );
     },
   });
   return path.join(dir, 'bin');
 }
 
-/** The go.mod text of `module@version`, fetched from the Go module proxy. */
-export async function fetchGoMod(component: string, module: string, version: string): Promise<string> {
+/** Downloads `module@version` from the Go module proxy (cached by go) and says where it is. */
+export async function downloadModule(
+  component: string,
+  module: string,
+  version: string,
+): Promise<{ dir: string; goMod: string }> {
   const env = await goEnv(component);
   try {
-    const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], { env });
-    const parsed = JSON.parse(stdout) as { GoMod?: string };
-    if (parsed.GoMod === undefined) throw new Error(`no go.mod for ${module}@${version}`);
-    return await readFile(parsed.GoMod, 'utf8');
+    const { stdout } = await run('go', ['mod', 'download', '-json', `${module}@${version}`], {
+      env,
+    });
+    const parsed = JSON.parse(stdout) as { Dir?: string; GoMod?: string };
+    if (parsed.Dir === undefined || parsed.GoMod === undefined)
+      throw new Error(`go mod download gave no folder for ${module}@${version}`);
+    return { dir: parsed.Dir, goMod: parsed.GoMod };
   } catch (error) {
     throw new StackError(
       component,
@@ -114,4 +139,13 @@ export async function fetchGoMod(component: string, module: string, version: str
       { cause: error },
     );
   }
+}
+
+/** The go.mod text of `module@version`. */
+export async function fetchGoMod(
+  component: string,
+  module: string,
+  version: string,
+): Promise<string> {
+  return readFile((await downloadModule(component, module, version)).goMod, 'utf8');
 }

@@ -42,7 +42,12 @@ async function isZip(file: string): Promise<boolean> {
 }
 
 /** Fetches kafka_2.13:<version> and its runtime dependencies with Maven; returns the libs folder. */
-export async function kafkaJars(cacheRoot: string, component: string, version: string, log: (line: string) => void): Promise<string> {
+export async function kafkaJars(
+  cacheRoot: string,
+  component: string,
+  version: string,
+  log: (line: string) => void,
+): Promise<string> {
   const dir = await cached(cacheRoot, {
     key: path.join('kafka', version),
     log,
@@ -53,7 +58,11 @@ export async function kafkaJars(cacheRoot: string, component: string, version: s
       } catch {
         return false;
       }
-      const needed = [`kafka_2.13-${version}.jar`, `kafka-clients-${version}.jar`, `slf4j-simple-${versions.slf4j}.jar`];
+      const needed = [
+        `kafka_2.13-${version}.jar`,
+        `kafka-clients-${version}.jar`,
+        `slf4j-simple-${versions.slf4j}.jar`,
+      ];
       if (!needed.every((jar) => jars.includes(jar))) return false;
       for (const jar of jars) {
         if (!(await isZip(path.join(candidate, 'libs', jar)))) return false;
@@ -64,9 +73,19 @@ export async function kafkaJars(cacheRoot: string, component: string, version: s
       log(`fetching Apache Kafka ${version} jars with Maven (first run only)`);
       await writeFile(path.join(work, 'pom.xml'), kafkaRuntimePom(version));
       try {
-        await run('mvn', ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=libs', '-DincludeScope=runtime'], {
-          cwd: work,
-        });
+        await run(
+          'mvn',
+          [
+            '-q',
+            '-B',
+            'dependency:copy-dependencies',
+            '-DoutputDirectory=libs',
+            '-DincludeScope=runtime',
+          ],
+          {
+            cwd: work,
+          },
+        );
       } catch (error) {
         const output = error instanceof CommandFailed ? tail(error.output, 8) : String(error);
         throw new StackError(

@@ -2,11 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { kafkaComponentName, kafkaEnvName, newClusterId, serverProperties } from './kafka.ts';
 
-const parse = (text: string) => new Map(text.trim().split('\n').map((line) => line.split('=', 2) as [string, string]));
+const parse = (text: string) =>
+  new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => line.split('=', 2) as [string, string]),
+  );
 
 describe('serverProperties', () => {
   it('configures one KRaft broker+controller on loopback only', () => {
-    const props = parse(serverProperties({ brokerPort: 1000, controllerPort: 1001, logDir: '/d', line: '4' }));
+    const props = parse(
+      serverProperties({ brokerPort: 1000, controllerPort: 1001, logDir: '/d', line: '4' }),
+    );
     assert.equal(props.get('process.roles'), 'broker,controller');
     assert.equal(props.get('controller.quorum.voters'), '1@127.0.0.1:1001');
     assert.equal(props.get('listeners'), 'PLAINTEXT://127.0.0.1:1000,CONTROLLER://127.0.0.1:1001');
@@ -15,7 +23,9 @@ describe('serverProperties', () => {
   });
 
   it('leaves out share-group settings the 3.9 line does not know', () => {
-    const props = parse(serverProperties({ brokerPort: 1, controllerPort: 2, logDir: '/d', line: '3.9' }));
+    const props = parse(
+      serverProperties({ brokerPort: 1, controllerPort: 2, logDir: '/d', line: '3.9' }),
+    );
     assert.equal(props.has('share.coordinator.state.topic.replication.factor'), false);
   });
 });

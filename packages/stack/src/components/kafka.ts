@@ -20,7 +20,12 @@ export function kafkaEnvName(line: KafkaLine): string {
 }
 
 /** A single combined broker+controller in KRaft mode, sized for a laptop and tests. */
-export function serverProperties(opts: { brokerPort: number; controllerPort: number; logDir: string; line: KafkaLine }): string {
+export function serverProperties(opts: {
+  brokerPort: number;
+  controllerPort: number;
+  logDir: string;
+  line: KafkaLine;
+}): string {
   const lines = [
     'process.roles=broker,controller',
     'node.id=1',
@@ -45,7 +50,10 @@ export function serverProperties(opts: { brokerPort: number; controllerPort: num
     'num.io.threads=4',
   ];
   if (opts.line !== '3.9') {
-    lines.push('share.coordinator.state.topic.replication.factor=1', 'share.coordinator.state.topic.min.isr=1');
+    lines.push(
+      'share.coordinator.state.topic.replication.factor=1',
+      'share.coordinator.state.topic.min.isr=1',
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -73,15 +81,32 @@ export function createKafka(line: KafkaLine): Component {
       const brokerPort = await claimPort(name, ctx.fixedPort(name));
       const controllerPort = await claimPort(name, ctx.fixedPort(`${name}-controller`));
       const properties = path.join(ctx.dir, 'server.properties');
-      await writeFile(properties, serverProperties({ brokerPort, controllerPort, logDir: path.join(ctx.dir, 'data'), line }));
+      await writeFile(
+        properties,
+        serverProperties({ brokerPort, controllerPort, logDir: path.join(ctx.dir, 'data'), line }),
+      );
       const classpath = `${libs}/*`;
       try {
-        await run('java', ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', properties]);
+        await run('java', [
+          '-cp',
+          classpath,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          newClusterId(),
+          '-c',
+          properties,
+        ]);
       } catch (error) {
         const output = error instanceof CommandFailed ? tail(error.output, 10) : String(error);
-        throw new StackError(name, `formatting Kafka's storage failed:\n${output}`, 'check `java -version` (Java 17 or newer is needed) and free disk space', {
-          cause: error,
-        });
+        throw new StackError(
+          name,
+          `formatting Kafka's storage failed:\n${output}`,
+          'check `java -version` (Java 17 or newer is needed) and free disk space',
+          {
+            cause: error,
+          },
+        );
       }
       const record = await ctx.spawn({
         name,
@@ -102,7 +127,12 @@ export function createKafka(line: KafkaLine): Component {
       const brokers = `${LOOPBACK}:${brokerPort}`;
       await waitUntil(
         async () => {
-          const admin = new Kafka({ clientId: 'stack-probe', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+          const admin = new Kafka({
+            clientId: 'stack-probe',
+            brokers: [brokers],
+            logLevel: logLevel.NOTHING,
+            retry: { retries: 0 },
+          }).admin();
           await admin.connect();
           try {
             const cluster = await admin.describeCluster();
@@ -112,9 +142,18 @@ export function createKafka(line: KafkaLine): Component {
             await admin.disconnect();
           }
         },
-        { component: name, what: 'the broker answering describeCluster', timeoutMs: 90_000, process: record, signal: ctx.signal },
+        {
+          component: name,
+          what: 'the broker answering describeCluster',
+          timeoutMs: 90_000,
+          process: record,
+          signal: ctx.signal,
+        },
       );
-      return { env: { [kafkaEnvName(line)]: brokers }, endpoints: { [`${name} ${version}`]: brokers } };
+      return {
+        env: { [kafkaEnvName(line)]: brokers },
+        endpoints: { [`${name} ${version}`]: brokers },
+      };
     },
   };
 }

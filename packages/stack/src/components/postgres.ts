@@ -21,7 +21,11 @@ async function serverBinDir(): Promise<string> {
   }
   const newest = majors.sort((a, b) => b - a)[0];
   if (newest === undefined) {
-    throw new StackError(NAME, 'no PostgreSQL server found under /usr/lib/postgresql', 'sudo apt-get install -y postgresql');
+    throw new StackError(
+      NAME,
+      'no PostgreSQL server found under /usr/lib/postgresql',
+      'sudo apt-get install -y postgresql',
+    );
   }
   return `/usr/lib/postgresql/${newest}/bin`;
 }
@@ -34,12 +38,20 @@ async function serviceUser(): Promise<{ uid: number; gid: number } | undefined> 
     const gid = Number((await run('id', ['-g', 'postgres'])).stdout.trim());
     return { uid, gid };
   } catch (error) {
-    throw new StackError(NAME, 'running as root, but there is no `postgres` user to run the server as', 'sudo apt-get install -y postgresql (it creates the user), or run as a normal user', { cause: error });
+    throw new StackError(
+      NAME,
+      'running as root, but there is no `postgres` user to run the server as',
+      'sudo apt-get install -y postgresql (it creates the user), or run as a normal user',
+      { cause: error },
+    );
   }
 }
 
 /** As root, the data folder must be reachable by `postgres`, which cannot enter /root: use /var/tmp. */
-async function dataDir(ctx: ComponentContext, runAs: { uid: number; gid: number } | undefined): Promise<string> {
+async function dataDir(
+  ctx: ComponentContext,
+  runAs: { uid: number; gid: number } | undefined,
+): Promise<string> {
   if (runAs === undefined) return path.join(ctx.dir, 'data');
   const id = createHash('sha256').update(ctx.stateDir).digest('hex').slice(0, 12);
   const parent = path.join('/var/tmp', 'event-pipeline-postgres');
@@ -56,7 +68,9 @@ export function createPostgres(): Component {
   return {
     name: NAME,
     summary: `PostgreSQL (Debian's server) with fsync on`,
-    debianPackages: () => [{ component: NAME, package: 'postgresql', provides: '/usr/lib/postgresql' }],
+    debianPackages: () => [
+      { component: NAME, package: 'postgresql', provides: '/usr/lib/postgresql' },
+    ],
     prepare: async () => {
       await serverBinDir();
     },
@@ -72,24 +86,46 @@ export function createPostgres(): Component {
       try {
         await run(
           path.join(bin, 'initdb'),
-          ['-D', data, '-U', 'postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-instructions'],
+          [
+            '-D',
+            data,
+            '-U',
+            'postgres',
+            `--pwfile=${pwfile}`,
+            '--auth=scram-sha-256',
+            '--encoding=UTF8',
+            '--locale=C',
+            '--no-instructions',
+          ],
           runAs === undefined ? {} : { runAs },
         );
       } catch (error) {
         const output = error instanceof CommandFailed ? tail(error.output, 10) : String(error);
-        throw new StackError(NAME, `initdb failed:\n${output}`, `check free disk space and permissions of ${path.dirname(data)}`, { cause: error });
+        throw new StackError(
+          NAME,
+          `initdb failed:\n${output}`,
+          `check free disk space and permissions of ${path.dirname(data)}`,
+          { cause: error },
+        );
       }
       const record = await ctx.spawn({
         name: NAME,
         command: path.join(bin, 'postgres'),
         args: [
-          '-D', data,
-          '-c', `listen_addresses=${LOOPBACK}`,
-          '-c', `port=${port}`,
-          '-c', `unix_socket_directories=${data}`,
-          '-c', 'fsync=on',
-          '-c', 'max_connections=200',
-          '-c', 'shared_buffers=128MB',
+          '-D',
+          data,
+          '-c',
+          `listen_addresses=${LOOPBACK}`,
+          '-c',
+          `port=${port}`,
+          '-c',
+          `unix_socket_directories=${data}`,
+          '-c',
+          'fsync=on',
+          '-c',
+          'max_connections=200',
+          '-c',
+          'shared_buffers=128MB',
         ],
         stopSignal: 'SIGINT',
         ...(runAs === undefined ? {} : { runAs }),
@@ -105,7 +141,13 @@ export function createPostgres(): Component {
             await client.end();
           }
         },
-        { component: NAME, what: 'a successful SELECT 1', timeoutMs: 60_000, process: record, signal: ctx.signal },
+        {
+          component: NAME,
+          what: 'a successful SELECT 1',
+          timeoutMs: 60_000,
+          process: record,
+          signal: ctx.signal,
+        },
       );
       return { env: { DATABASE_URL: url }, endpoints: { postgres: `${LOOPBACK}:${port}` } };
     },

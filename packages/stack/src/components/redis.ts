@@ -41,12 +41,19 @@ export function createRedis(options: RedisOptions = {}): Component {
       const port = await claimPort(NAME, ctx.fixedPort(NAME));
       const password = randomPassword();
       const conf = path.join(ctx.dir, 'redis.conf');
-      await writeFile(conf, redisConfig(port, ctx.dir, password, options.aof === true), { mode: 0o600 });
+      await writeFile(conf, redisConfig(port, ctx.dir, password, options.aof === true), {
+        mode: 0o600,
+      });
       const record = await ctx.spawn({ name: NAME, command: 'redis-server', args: [conf] });
       const url = `redis://:${password}@${LOOPBACK}:${port}`;
       await waitUntil(
         async () => {
-          const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+          const client = new Redis(url, {
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            retryStrategy: () => null,
+            enableOfflineQueue: false,
+          });
           client.on('error', () => undefined); // the probe's own rejection carries the error
           try {
             await client.connect();
@@ -55,7 +62,13 @@ export function createRedis(options: RedisOptions = {}): Component {
             client.disconnect();
           }
         },
-        { component: NAME, what: 'PING answered with PONG', timeoutMs: 30_000, process: record, signal: ctx.signal },
+        {
+          component: NAME,
+          what: 'PING answered with PONG',
+          timeoutMs: 30_000,
+          process: record,
+          signal: ctx.signal,
+        },
       );
       return { env: { REDIS_URL: url }, endpoints: { redis: `${LOOPBACK}:${port}` } };
     },

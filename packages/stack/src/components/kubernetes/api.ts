@@ -2,11 +2,20 @@ import { readFile } from 'node:fs/promises';
 import https from 'node:https';
 
 export interface ApiClient {
-  request: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: string }>;
+  request: (
+    method: string,
+    path: string,
+    body?: unknown,
+  ) => Promise<{ status: number; body: string }>;
 }
 
 /** Just enough HTTPS to probe readiness and register the fake node; the real client is client-node. */
-export async function apiClient(opts: { server: string; caFile: string; certFile: string; keyFile: string }): Promise<ApiClient> {
+export async function apiClient(opts: {
+  server: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}): Promise<ApiClient> {
   const agent = new https.Agent({
     ca: await readFile(opts.caFile),
     cert: await readFile(opts.certFile),
@@ -23,7 +32,13 @@ export async function apiClient(opts: { server: string; caFile: string; certFile
             method,
             agent,
             timeout: 5000,
-            headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+            headers:
+              payload === undefined
+                ? {}
+                : {
+                    'content-type': 'application/json',
+                    'content-length': Buffer.byteLength(payload),
+                  },
           },
           (res) => {
             let text = '';

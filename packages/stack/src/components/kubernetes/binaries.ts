@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { fetchGoMod, goBuild } from '../../build/go.ts';
+import { readFile } from 'node:fs/promises';
+import { downloadModule, fetchGoMod, goBuild } from '../../build/go.ts';
 import { versions } from '../../versions.ts';
 
 const COMPONENT = 'kubernetes';
@@ -10,6 +11,25 @@ export interface KubernetesBinaries {
   kubeControllerManager: string;
   kubeScheduler: string;
   kwok: string;
+  /** kwok's configuration: the Stages it ships, which make nodes Ready and pods Running. */
+  kwokStages: string;
+}
+
+/** kwok publishes its stage definitions in its module; take those of the version we run. */
+export const kwokStageFiles = [
+  'node/fast/node-initialize.yaml',
+  'node/heartbeat-with-lease/node-heartbeat-with-lease.yaml',
+  'pod/fast/pod-ready.yaml',
+  'pod/fast/pod-complete.yaml',
+  'pod/fast/pod-delete.yaml',
+] as const;
+
+async function kwokStages(): Promise<string> {
+  const { dir } = await downloadModule(COMPONENT, 'sigs.k8s.io/kwok', versions.kwok);
+  const documents = await Promise.all(
+    kwokStageFiles.map((file) => readFile(path.join(dir, 'kustomize', 'stage', file), 'utf8')),
+  );
+  return documents.map((doc) => doc.trim()).join('\n---\n') + '\n';
 }
 
 /**
@@ -17,10 +37,15 @@ export interface KubernetesBinaries {
  * which only work inside its own repository: a wrapper module replaces each with its published
  * v0.<minor>.<patch> release instead.
  */
-export function stagingReplacements(kubernetesGoMod: string, kubernetesVersion: string): Record<string, string> {
+export function stagingReplacements(
+  kubernetesGoMod: string,
+  kubernetesVersion: string,
+): Record<string, string> {
   const published = kubernetesVersion.replace(/^v1\./, 'v0.');
   const replace: Record<string, string> = {};
-  for (const match of kubernetesGoMod.matchAll(/^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\/src\//gm)) {
+  for (const match of kubernetesGoMod.matchAll(
+    /^\s*(k8s\.io\/[\w.-]+)\s+=>\s+\.\/staging\/src\//gm,
+  )) {
     const module = match[1];
     if (module !== undefined) replace[module] = `${module} ${published}`;
   }
@@ -42,14 +67,20 @@ export function versionLdflags(kubernetesVersion: string): string {
   return flags.join(' ');
 }
 
-export async function buildKubernetesBinaries(cacheDir: string, log: (line: string) => void): Promise<KubernetesBinaries> {
+export async function buildKubernetesBinaries(
+  cacheDir: string,
+  log: (line: string) => void,
+): Promise<KubernetesBinaries> {
   const goMod = await fetchGoMod(COMPONENT, 'k8s.io/kubernetes', versions.kubernetes);
   const controlPlane = await goBuild(cacheDir, {
     component: COMPONENT,
     name: 'kubernetes',
     module: 'k8s.io/kubernetes',
     version: versions.kubernetes,
-    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((binary) => ({ path: `k8s.io/kubernetes/cmd/${binary}`, binary })),
+    packages: ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler'].map((binary) => ({
+      path: `k8s.io/kubernetes/cmd/${binary}`,
+      binary,
+    })),
     replace: stagingReplacements(goMod, versions.kubernetes),
     ldflags: versionLdflags(versions.kubernetes),
     log,
@@ -78,5 +109,6 @@ export async function buildKubernetesBinaries(cacheDir: string, log: (line: stri
     kubeControllerManager: path.join(controlPlane, 'kube-controller-manager'),
     kubeScheduler: path.join(controlPlane, 'kube-scheduler'),
     kwok: path.join(kwok, 'kwok'),
+    kwokStages: await kwokStages(),
   };
 }

@@ -21,7 +21,12 @@ export function fakeNode(name: string): object {
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
     spec: {},
     status: { allocatable: resources, capacity: resources },
@@ -35,14 +40,22 @@ function httpOk(url: string): () => Promise<void> {
   };
 }
 
-async function expectStatus(api: ApiClient, path: string, predicate: (body: unknown) => boolean, describe: string): Promise<void> {
+async function expectStatus(
+  api: ApiClient,
+  path: string,
+  predicate: (body: unknown) => boolean,
+  describe: string,
+): Promise<void> {
   const res = await api.request('GET', path);
-  if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}: ${res.body.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`GET ${path} answered ${res.status}: ${res.body.slice(0, 200)}`);
   if (!predicate(JSON.parse(res.body))) throw new Error(describe);
 }
 
 function nodeReady(body: unknown): boolean {
-  const conditions = (body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ?? [];
+  const conditions =
+    (body as { status?: { conditions?: { type: string; status: string }[] } }).status?.conditions ??
+    [];
   return conditions.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -96,7 +109,13 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
       '--log-level=warn',
     ],
   });
-  await waitUntil(httpOk(`${etcdUrl}/health`), { component: NAME, what: 'etcd /health', timeoutMs: 30_000, process: etcd, signal: ctx.signal });
+  await waitUntil(httpOk(`${etcdUrl}/health`), {
+    component: NAME,
+    what: 'etcd /health',
+    timeoutMs: 30_000,
+    process: etcd,
+    signal: ctx.signal,
+  });
 
   const apiserver = await ctx.spawn({
     name: 'kube-apiserver',
@@ -131,22 +150,40 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
       '--event-ttl=1h',
     ],
   });
-  const api = await apiClient({ server, caFile: pki.ca.cert, certFile: pki.admin.cert, keyFile: pki.admin.key });
+  const api = await apiClient({
+    server,
+    caFile: pki.ca.cert,
+    certFile: pki.admin.cert,
+    keyFile: pki.admin.key,
+  });
   await waitUntil(
     async () => {
       const res = await api.request('GET', '/readyz');
-      if (res.status !== 200) throw new Error(`/readyz answered ${res.status}: ${res.body.slice(0, 300)}`);
+      if (res.status !== 200)
+        throw new Error(`/readyz answered ${res.status}: ${res.body.slice(0, 300)}`);
     },
-    { component: NAME, what: 'kube-apiserver /readyz', timeoutMs: 120_000, process: apiserver, signal: ctx.signal },
+    {
+      component: NAME,
+      what: 'kube-apiserver /readyz',
+      timeoutMs: 120_000,
+      process: apiserver,
+      signal: ctx.signal,
+    },
   );
 
   const kubeconfig = async (name: string, user: string, client: Certificate) => {
     const file = path.join(ctx.dir, `${name}.kubeconfig`);
-    await writeFile(file, renderKubeconfig({ server, caFile: pki.ca.cert, user, client }), { mode: 0o600 });
+    await writeFile(file, renderKubeconfig({ server, caFile: pki.ca.cert, user, client }), {
+      mode: 0o600,
+    });
     return file;
   };
   const adminKubeconfig = await kubeconfig('admin', 'event-pipeline-admin', pki.admin);
-  const cmKubeconfig = await kubeconfig('controller-manager', 'system:kube-controller-manager', pki.controllerManager);
+  const cmKubeconfig = await kubeconfig(
+    'controller-manager',
+    'system:kube-controller-manager',
+    pki.controllerManager,
+  );
   const schedulerKubeconfig = await kubeconfig('scheduler', 'system:kube-scheduler', pki.scheduler);
 
   const controllerManager = await ctx.spawn({
@@ -182,11 +219,14 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
       '--profiling=false',
     ],
   });
+  const kwokConfig = path.join(ctx.dir, 'kwok.yaml');
+  await writeFile(kwokConfig, bins.kwokStages);
   const kwok = await ctx.spawn({
     name: 'kwok',
     command: bins.kwok,
     args: [
       `--kubeconfig=${adminKubeconfig}`,
+      `--config=${kwokConfig}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       `--server-address=${LOOPBACK}:${ports.kwok}`,
@@ -196,25 +236,54 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
   });
   await Promise.all([
     waitUntil(() => insecureHealth(`https://${LOOPBACK}:${ports.controllerManager}/healthz`), {
-      component: NAME, what: 'kube-controller-manager /healthz', timeoutMs: 60_000, process: controllerManager, signal: ctx.signal,
+      component: NAME,
+      what: 'kube-controller-manager /healthz',
+      timeoutMs: 60_000,
+      process: controllerManager,
+      signal: ctx.signal,
     }),
     waitUntil(() => insecureHealth(`https://${LOOPBACK}:${ports.scheduler}/healthz`), {
-      component: NAME, what: 'kube-scheduler /healthz', timeoutMs: 60_000, process: scheduler, signal: ctx.signal,
+      component: NAME,
+      what: 'kube-scheduler /healthz',
+      timeoutMs: 60_000,
+      process: scheduler,
+      signal: ctx.signal,
     }),
     waitUntil(httpOk(`http://${LOOPBACK}:${ports.kwok}/healthz`), {
-      component: NAME, what: 'kwok /healthz', timeoutMs: 60_000, process: kwok, signal: ctx.signal,
+      component: NAME,
+      what: 'kwok /healthz',
+      timeoutMs: 60_000,
+      process: kwok,
+      signal: ctx.signal,
     }),
   ]);
 
   const created = await api.request('POST', '/api/v1/nodes', fakeNode(FAKE_NODE));
-  if (created.status !== 201) throw new Error(`creating node ${FAKE_NODE} answered ${created.status}: ${created.body.slice(0, 300)}`);
-  await waitUntil(() => expectStatus(api, `/api/v1/nodes/${FAKE_NODE}`, nodeReady, 'node not Ready yet'), {
-    component: NAME, what: `node ${FAKE_NODE} Ready (kwok)`, timeoutMs: 60_000, process: kwok, signal: ctx.signal,
-  });
+  if (created.status !== 201)
+    throw new Error(
+      `creating node ${FAKE_NODE} answered ${created.status}: ${created.body.slice(0, 300)}`,
+    );
+  await waitUntil(
+    () => expectStatus(api, `/api/v1/nodes/${FAKE_NODE}`, nodeReady, 'node not Ready yet'),
+    {
+      component: NAME,
+      what: `node ${FAKE_NODE} Ready (kwok)`,
+      timeoutMs: 60_000,
+      process: kwok,
+      signal: ctx.signal,
+    },
+  );
   // Pods need their namespace's `default` ServiceAccount, which the controller-manager creates.
-  await waitUntil(() => expectStatus(api, '/api/v1/namespaces/default/serviceaccounts/default', () => true, ''), {
-    component: NAME, what: 'the default ServiceAccount', timeoutMs: 60_000, process: controllerManager, signal: ctx.signal,
-  });
+  await waitUntil(
+    () => expectStatus(api, '/api/v1/namespaces/default/serviceaccounts/default', () => true, ''),
+    {
+      component: NAME,
+      what: 'the default ServiceAccount',
+      timeoutMs: 60_000,
+      process: controllerManager,
+      signal: ctx.signal,
+    },
+  );
 
   return {
     env: { KUBECONFIG: adminKubeconfig },
