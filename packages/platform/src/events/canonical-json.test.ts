@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { reverseKeys } from './arbitraries.test-support.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+describe('canonicalJson', () => {
+  it('sorts keys at every level and writes no whitespace', () => {
+    assert.equal(
+      canonicalJson({ b: 1, a: { d: [3, { z: true, y: null }], c: 'x' } }),
+      '{"a":{"c":"x","d":[3,{"y":null,"z":true}]},"b":1}',
+    );
+  });
+
+  it('drops undefined properties and writes undefined array items as null', () => {
+    assert.equal(canonicalJson({ a: undefined, b: [undefined, 1] }), '{"b":[null,1]}');
+  });
+
+  it('orders keys by UTF-16 code units as RFC 8785 does', () => {
+    assert.equal(
+      canonicalJson({ é: 1, z: 2, Z: 3, '1': 4, '\u{1F600}': 5, '\uFFFF': 6 }),
+      '{"1":4,"Z":3,"z":2,"é":1,"\u{1F600}":5,"\uFFFF":6}',
+    );
+  });
+
+  it('is independent of key order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'grapheme' }), (value) => {
+        assert.equal(canonicalJson(reverseKeys(value)), canonicalJson(value));
+      }),
+    );
+  });
+
+  it('parses back to the same value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), (value) => {
+        // JSON itself has one zero: -0 is written as 0, as JSON.stringify does.
+        assert.deepEqual(JSON.parse(canonicalJson(value)), JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('refuses values JSON cannot represent', () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1n, () => 1, Symbol('s')]) {
+      assert.throws(() => canonicalJson({ bad }), TypeError);
+    }
+  });
+});

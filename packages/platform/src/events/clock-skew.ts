@@ -1,0 +1,32 @@
+export interface ClockReadings {
+  /** When the event happened, by the client's clock. */
+  readonly timestamp?: string | undefined;
+  /** When the client sent it, by the same clock. */
+  readonly sentAt?: string | undefined;
+  /** When the server received it, by the server's clock. */
+  readonly receivedAt: string;
+}
+
+/**
+ * The event's time on the server's clock: receivedAt − (sentAt − timestamp). Without a timestamp
+ * it is receivedAt; without sentAt the client's timestamp is taken as is. ISO-8601 in, UTC ISO out.
+ */
+export function correctClockSkew({ timestamp, sentAt, receivedAt }: ClockReadings): string {
+  const received = instant(receivedAt, 'receivedAt');
+  if (timestamp === undefined) return toIso(received);
+  const happened = instant(timestamp, 'timestamp');
+  if (sentAt === undefined) return toIso(happened);
+  return toIso(received - (instant(sentAt, 'sentAt') - happened));
+}
+
+function instant(text: string, field: string): number {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new RangeError(`${field} is not a valid date-time`);
+  return ms;
+}
+
+function toIso(ms: number): string {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) throw new RangeError('corrected time is out of range');
+  return date.toISOString();
+}
