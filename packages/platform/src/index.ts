@@ -70,3 +70,4 @@ export { enrichEvent } from './events/enrich-event.ts';
 export type { Receipt } from './events/enrich-event.ts';
 export { findJsonObjectProblem, isStorableText } from './events/json-value.ts';
 export type { JsonObject, JsonProblem, JsonValue } from './events/json-value.ts';
+export * from './kafka/index.ts';

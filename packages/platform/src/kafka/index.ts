@@ -1,0 +1,12 @@
+export { createKafkaClient } from './client.ts';
+export type { KafkaClientOptions } from './client.ts';
+export {
+  DEAD_LETTER_HEADERS,
+  EVENT_HEADERS,
+  deadLetterTopic,
+  decodeEventMessage,
+  encodeEventMessage,
+  headerText,
+  messageKey,
+} from './event-message.ts';
+export type { DeadLetterReason, DecodedEventMessage, EventMessage } from './event-message.ts';
