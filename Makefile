@@ -17,10 +17,10 @@ STACK := node packages/stack/src/cli.ts
 DEV_STATE := .stack/dev
 TEST_STATE := .stack/test
 UNIT_TESTS := 'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'operator/src/**/*.test.ts'
-INTEGRATION_TESTS := 'test/**/*.test.ts'
+INTEGRATION_TESTS := 'test/**/*.test.ts' 'services/*/test/**/*.test.ts' 'operator/test/**/*.test.ts'
 TEST_CONCURRENCY ?= 4
 
-.PHONY: help node install typecheck lint format format-check test test-unit test-integration up down status env clean
+.PHONY: help node install typecheck lint format format-check test test-unit up down status env clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ test: typecheck lint ## everything CI runs: typecheck, lint, unit, integration a
 	@trap '$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true' EXIT; \
 	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=$(TEST_CONCURRENCY) \
 	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+# `make bench-ingest` runs bench/ingest.ts, and so on: each prints a table and writes bench/results/*.json.
+bench-%: install ## run bench/<name>.ts (e.g. make bench-ingest)
+	node bench/$*.ts
 
 up: install ## run the platform locally (PostgreSQL, Redis, Kafka, Kubernetes) and print its endpoints
 	$(STACK) up --state-dir $(DEV_STATE)

@@ -32,4 +32,6 @@ export interface Component {
   prepare: (ctx: ComponentContext) => Promise<void>;
   /** Starts the processes and resolves once they are really ready. */
   start: (ctx: ComponentContext) => Promise<Started>;
+  /** Resolves once a running instance answers (used after a fault test starts it again). */
+  probe?: (env: Record<string, string>) => Promise<void>;
 }

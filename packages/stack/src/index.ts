@@ -20,3 +20,4 @@ export {
 } from './processes.ts';
 export { kafkaEnvName, kafkaComponentName } from './components/kafka.ts';
 export { versions, kafkaLines, kafkaVersion, type KafkaLine } from './versions.ts';
+export { killComponent, restartComponent, startComponent, stopComponent } from './faults.ts';

@@ -11,6 +11,8 @@ export interface ProcessRecord {
   log: string;
   /** The signal that asks this program for a clean, prompt shutdown. */
   stopSignal: NodeJS.Signals;
+  /** How it was started, so a fault test can start it again on the same ports and data. */
+  spec: Omit<DaemonSpec, 'name' | 'log'>;
 }
 
 export interface DaemonSpec {
@@ -19,7 +21,8 @@ export interface DaemonSpec {
   args: readonly string[];
   log: string;
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** Added to this process's environment. */
+  extraEnv?: Record<string, string>;
   /** Run as this user and group (setpriv), e.g. PostgreSQL, which refuses to run as root. */
   runAs?: { uid: number; gid: number };
   stopSignal?: NodeJS.Signals;
@@ -31,7 +34,7 @@ export async function startDaemon(spec: DaemonSpec): Promise<ProcessRecord> {
   try {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: spec.env ?? process.env,
+      env: { ...process.env, ...spec.extraEnv },
       detached: true,
       stdio: ['ignore', fd, fd],
       ...(spec.runAs === undefined ? {} : { uid: spec.runAs.uid, gid: spec.runAs.gid }),
@@ -52,6 +55,14 @@ export async function startDaemon(spec: DaemonSpec): Promise<ProcessRecord> {
       startTime: (await processStartTime(pid)) ?? '',
       log: spec.log,
       stopSignal: spec.stopSignal ?? 'SIGTERM',
+      spec: {
+        command: spec.command,
+        args: spec.args,
+        ...(spec.cwd === undefined ? {} : { cwd: spec.cwd }),
+        ...(spec.extraEnv === undefined ? {} : { extraEnv: spec.extraEnv }),
+        ...(spec.runAs === undefined ? {} : { runAs: spec.runAs }),
+        ...(spec.stopSignal === undefined ? {} : { stopSignal: spec.stopSignal }),
+      },
     };
   } finally {
     closeSync(fd);

@@ -63,6 +63,24 @@ export function newClusterId(): string {
   return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
 }
 
+async function probeKafka(brokers: string | undefined): Promise<void> {
+  if (brokers === undefined) throw new Error('no broker address');
+  const admin = new Kafka({
+    clientId: 'stack-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  await admin.connect();
+  try {
+    const cluster = await admin.describeCluster();
+    if (cluster.brokers.length === 0) throw new Error('no broker registered yet');
+    await admin.listTopics();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export function createKafka(line: KafkaLine): Component {
   const name = kafkaComponentName(line);
   const version = kafkaVersion(line);
@@ -77,6 +95,7 @@ export function createKafka(line: KafkaLine): Component {
     prepare: async (ctx) => {
       libs = await kafkaJars(ctx.cacheDir, name, version, ctx.log);
     },
+    probe: (env) => probeKafka(env[kafkaEnvName(line)]),
     start: async (ctx) => {
       const brokerPort = await claimPort(name, ctx.fixedPort(name));
       const controllerPort = await claimPort(name, ctx.fixedPort(`${name}-controller`));
@@ -125,31 +144,13 @@ export function createKafka(line: KafkaLine): Component {
         ],
       });
       const brokers = `${LOOPBACK}:${brokerPort}`;
-      await waitUntil(
-        async () => {
-          const admin = new Kafka({
-            clientId: 'stack-probe',
-            brokers: [brokers],
-            logLevel: logLevel.NOTHING,
-            retry: { retries: 0 },
-          }).admin();
-          await admin.connect();
-          try {
-            const cluster = await admin.describeCluster();
-            if (cluster.brokers.length === 0) throw new Error('no broker registered yet');
-            await admin.listTopics();
-          } finally {
-            await admin.disconnect();
-          }
-        },
-        {
-          component: name,
-          what: 'the broker answering describeCluster',
-          timeoutMs: 90_000,
-          process: record,
-          signal: ctx.signal,
-        },
-      );
+      await waitUntil(() => probeKafka(brokers), {
+        component: name,
+        what: 'the broker answering describeCluster',
+        timeoutMs: 90_000,
+        process: record,
+        signal: ctx.signal,
+      });
       return {
         env: { [kafkaEnvName(line)]: brokers },
         endpoints: { [`${name} ${version}`]: brokers },

@@ -64,6 +64,16 @@ async function dataDir(
   return path.join(base, 'data');
 }
 
+async function probePostgres(url: string | undefined): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    await client.query('SELECT 1');
+  } finally {
+    await client.end();
+  }
+}
+
 export function createPostgres(): Component {
   return {
     name: NAME,
@@ -74,6 +84,7 @@ export function createPostgres(): Component {
     prepare: async () => {
       await serverBinDir();
     },
+    probe: (env) => probePostgres(env.DATABASE_URL),
     start: async (ctx) => {
       const bin = await serverBinDir();
       const runAs = await serviceUser();
@@ -131,24 +142,13 @@ export function createPostgres(): Component {
         ...(runAs === undefined ? {} : { runAs }),
       });
       const url = `postgres://postgres:${password}@${LOOPBACK}:${port}/postgres`;
-      await waitUntil(
-        async () => {
-          const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-          await client.connect();
-          try {
-            await client.query('SELECT 1');
-          } finally {
-            await client.end();
-          }
-        },
-        {
-          component: NAME,
-          what: 'a successful SELECT 1',
-          timeoutMs: 60_000,
-          process: record,
-          signal: ctx.signal,
-        },
-      );
+      await waitUntil(() => probePostgres(url), {
+        component: NAME,
+        what: 'a successful SELECT 1',
+        timeoutMs: 60_000,
+        process: record,
+        signal: ctx.signal,
+      });
       return { env: { DATABASE_URL: url }, endpoints: { postgres: `${LOOPBACK}:${port}` } };
     },
   };

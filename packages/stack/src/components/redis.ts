@@ -29,6 +29,23 @@ export function redisConfig(port: number, dir: string, password: string, aof: bo
   ].join('\n');
 }
 
+async function probeRedis(url: string | undefined): Promise<void> {
+  if (url === undefined) throw new Error('no REDIS_URL');
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => undefined); // the probe's own rejection carries the error
+  try {
+    await client.connect();
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
+}
+
 export function createRedis(options: RedisOptions = {}): Component {
   return {
     name: NAME,
@@ -37,6 +54,7 @@ export function createRedis(options: RedisOptions = {}): Component {
     prepare: async () => {
       // nothing to download: Debian's package is the binary
     },
+    probe: (env) => probeRedis(env.REDIS_URL),
     start: async (ctx) => {
       const port = await claimPort(NAME, ctx.fixedPort(NAME));
       const password = randomPassword();
@@ -46,30 +64,13 @@ export function createRedis(options: RedisOptions = {}): Component {
       });
       const record = await ctx.spawn({ name: NAME, command: 'redis-server', args: [conf] });
       const url = `redis://:${password}@${LOOPBACK}:${port}`;
-      await waitUntil(
-        async () => {
-          const client = new Redis(url, {
-            lazyConnect: true,
-            maxRetriesPerRequest: 0,
-            retryStrategy: () => null,
-            enableOfflineQueue: false,
-          });
-          client.on('error', () => undefined); // the probe's own rejection carries the error
-          try {
-            await client.connect();
-            await client.ping();
-          } finally {
-            client.disconnect();
-          }
-        },
-        {
-          component: NAME,
-          what: 'PING answered with PONG',
-          timeoutMs: 30_000,
-          process: record,
-          signal: ctx.signal,
-        },
-      );
+      await waitUntil(() => probeRedis(url), {
+        component: NAME,
+        what: 'PING answered with PONG',
+        timeoutMs: 30_000,
+        process: record,
+        signal: ctx.signal,
+      });
       return { env: { REDIS_URL: url }, endpoints: { redis: `${LOOPBACK}:${port}` } };
     },
   };

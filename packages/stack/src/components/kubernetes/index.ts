@@ -232,7 +232,7 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
       `--server-address=${LOOPBACK}:${ports.kwok}`,
       '--node-lease-duration-seconds=40',
     ],
-    env: { ...process.env, HOME: ctx.dir },
+    extraEnv: { HOME: ctx.dir },
   });
   await Promise.all([
     waitUntil(() => insecureHealth(`https://${LOOPBACK}:${ports.controllerManager}/healthz`), {
