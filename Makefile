@@ -23,7 +23,7 @@ TEST_CONCURRENCY ?= 4
 .PHONY: help node install typecheck lint format format-check test test-unit up down status env clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 $(NODE_DIR)/bin/node:
 	@scripts/ensure-node.sh $(NODE_VERSION) $(NODE_DIR)
