@@ -15,6 +15,8 @@ export interface ComponentContext {
   ownExternalDir: (dir: string) => Promise<void>;
   /** A fixed port asked for by name (e.g. `redis`), else undefined for a free one. */
   fixedPort: (name: string) => number | undefined;
+  /** Connection settings of the components that are ready, e.g. for a service started after them. */
+  readyEnv: () => Record<string, string>;
 }
 
 export interface Started {
@@ -27,6 +29,8 @@ export interface Started {
 export interface Component {
   name: string;
   summary: string;
+  /** Components that must be ready before this one starts. */
+  dependsOn?: readonly string[];
   debianPackages: () => DebianRequirement[];
   /** Downloads or builds what the component runs (cached by version). */
   prepare: (ctx: ComponentContext) => Promise<void>;

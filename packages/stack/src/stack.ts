@@ -69,6 +69,7 @@ export async function up(names: readonly string[], options: UpOptions): Promise<
         signal,
         log: (line) => log(`${name}: ${line}`),
         fixedPort: (port) => options.ports?.[port],
+        readyEnv: () => info(stateDir, store.state).env,
         spawn: async (spec) => {
           signal.throwIfAborted();
           const record = await startDaemon({
@@ -86,18 +87,36 @@ export async function up(names: readonly string[], options: UpOptions): Promise<
       };
     };
 
-    // Components are independent: prepare (download/build) and start them all at once.
-    const results = await Promise.allSettled(
-      toStart.map(async (component) => {
-        const started = Date.now();
-        const ctx = await contextFor(component.name);
-        await component.prepare(ctx);
-        const ready = await component.start(ctx);
-        Object.assign(store.component(component.name), { ...ready, ready: true });
-        await store.save();
-        log(`${component.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }),
-    );
+    // Prepare (download/build) everything at once; start each as soon as what it depends on is ready.
+    const readiness = new Map<string, Promise<void>>();
+    const whenReady = async (name: string, by: string): Promise<void> => {
+      const pending = readiness.get(name);
+      if (pending !== undefined) return pending;
+      if (store.state.components[name]?.ready === true) return;
+      throw new StackError(
+        by,
+        `needs ${name}, which is not running`,
+        `start both: stack up ${name} ${by}`,
+      );
+    };
+    for (const component of toStart) {
+      readiness.set(
+        component.name,
+        (async () => {
+          const started = Date.now();
+          const ctx = await contextFor(component.name);
+          await component.prepare(ctx);
+          await Promise.all(
+            (component.dependsOn ?? []).map((dep) => whenReady(dep, component.name)),
+          );
+          const ready = await component.start(ctx);
+          Object.assign(store.component(component.name), { ...ready, ready: true });
+          await store.save();
+          log(`${component.name}: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        })(),
+      );
+    }
+    const results = await Promise.allSettled(readiness.values());
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
     if (failures.length > 0) {
       for (const component of toStart) await stopComponent(store, component.name);
