@@ -10,3 +10,12 @@ export {
   messageKey,
 } from './event-message.ts';
 export type { DeadLetterReason, DecodedEventMessage, EventMessage } from './event-message.ts';
+export {
+  type EventCompression,
+  type EventProducer,
+  type EventProducerOptions,
+  ProducerOverloadedError,
+  ProducerUnavailableError,
+  createEventProducer,
+} from './producer.ts';
+export * from './consumer-lag.ts';

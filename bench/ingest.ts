@@ -1,0 +1,244 @@
+// make bench-ingest: ingest (node services/ingest/src/main.ts) against a bare node:http baseline
+// that parses the same JSON and answers 202, on loopback, with Kafka and Redis from a private stack.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { Kafka, logLevel } from 'kafkajs';
+import { format } from 'prettier';
+import { down, up } from '@event-pipeline/stack';
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = 64;
+const BATCH_SIZE = 100;
+const API_KEY = 'bench-key-0123456789';
+
+if (process.argv[2] === 'baseline') {
+  // The baseline: read the body, JSON.parse it, answer 202. Nothing else.
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      try {
+        const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events?: unknown[] };
+        const accepted = Array.isArray(parsed.events) ? parsed.events.length : 1;
+        res.writeHead(202, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ accepted }));
+      } catch {
+        res.writeHead(400).end();
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`${(server.address() as AddressInfo).port}\n`);
+  });
+} else {
+  await main();
+}
+
+interface Row {
+  server: 'ingest' | 'baseline';
+  scenario: 'single' | `batch-${number}`;
+  connections: number;
+  requestsPerSecond: number;
+  eventsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'bench-ingest-'));
+  const children: ChildProcess[] = [];
+  try {
+    process.stderr.write('starting Kafka and Redis (private stack)...\n');
+    const { env } = await up(['redis', 'kafka'], { stateDir });
+    const brokers = env.KAFKA_BROKERS ?? '';
+    const topic = 'bench-ingest';
+    const kafka = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+
+    const ingest = spawn(process.execPath, ['services/ingest/src/main.ts'], {
+      env: {
+        ...process.env,
+        PIPELINE_NAME: 'bench',
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC: topic,
+        REDIS_URL: env.REDIS_URL ?? '',
+        API_KEYS: API_KEY,
+        RATE_LIMIT_EVENTS_PER_SECOND: '1000000000',
+        RATE_LIMIT_BURST: '1000000000',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(ingest);
+    const ingestPort = await portFromLogs(ingest, (line) => {
+      const parsed = JSON.parse(line) as { msg?: string; port?: number };
+      return parsed.msg === 'ingest listening' ? parsed.port : undefined;
+    });
+    const baseline = spawn(process.execPath, [import.meta.filename, 'baseline'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(baseline);
+    const baselinePort = await portFromLogs(baseline, (line) => Number(line));
+
+    const single = JSON.stringify({
+      type: 'page_view',
+      userId: 'user-42',
+      timestamp: '2026-01-01T12:00:00.000Z',
+      properties: { path: '/pricing', referrer: 'https://example.com/', plan: 'pro' },
+    });
+    const batch = JSON.stringify({
+      events: Array.from({ length: BATCH_SIZE }, (_, i) => ({
+        type: 'page_view',
+        userId: `user-${i % 17}`,
+        properties: { path: `/page/${i}`, plan: 'pro' },
+      })),
+    });
+    const rows: Row[] = [];
+    for (const [scenario, body, events] of [
+      ['single', single, 1],
+      [`batch-${BATCH_SIZE}`, batch, BATCH_SIZE],
+    ] as const) {
+      for (const [server, port, pathName] of [
+        ['baseline', baselinePort, scenario === 'single' ? '/v1/events' : '/v1/batch'],
+        ['ingest', ingestPort, scenario === 'single' ? '/v1/events' : '/v1/batch'],
+      ] as const) {
+        const url = `http://127.0.0.1:${port}${pathName}`;
+        await load(url, body, 2); // warm-up
+        process.stderr.write(
+          `${server} ${scenario}: ${DURATION_S} s at ${CONNECTIONS} connections\n`,
+        );
+        const result = await load(url, body, DURATION_S);
+        const ok = result.requests.total - result.non2xx;
+        rows.push({
+          server,
+          scenario,
+          connections: CONNECTIONS,
+          requestsPerSecond: Math.round(ok / DURATION_S),
+          eventsPerSecond: Math.round((ok * events) / DURATION_S),
+          p50Ms: result.latency.p50,
+          p99Ms: result.latency.p99,
+          non2xx: result.non2xx,
+          errors: result.errors + result.timeouts,
+        });
+      }
+    }
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const inTopic = offsets.reduce((sum, o) => sum + Number(o.high), 0);
+    await admin.disconnect();
+
+    const ratio = (scenario: Row['scenario']) => {
+      const ours = rows.find((r) => r.server === 'ingest' && r.scenario === scenario);
+      const base = rows.find((r) => r.server === 'baseline' && r.scenario === scenario);
+      return ours === undefined || base === undefined
+        ? 0
+        : Number((ours.eventsPerSecond / base.eventsPerSecond).toFixed(3));
+    };
+    const singleRow = rows.find((r) => r.server === 'ingest' && r.scenario === 'single');
+    const batchRow = rows.find((r) => r.server === 'ingest' && r.scenario !== 'single');
+    const report = {
+      when: new Date().toISOString(),
+      node: process.version,
+      cpus: (await import('node:os')).availableParallelism(),
+      durationSeconds: DURATION_S,
+      rows,
+      ratios: { single: ratio('single'), [`batch-${BATCH_SIZE}`]: ratio(`batch-${BATCH_SIZE}`) },
+      eventsInTopic: inTopic,
+      targets: {
+        singleRequestsPerSecond: { target: 5000, measured: singleRow?.requestsPerSecond ?? 0 },
+        singleP99Ms: { target: 30, measured: singleRow?.p99Ms ?? 0 },
+        batchEventsPerSecond: { target: 100_000, measured: batchRow?.eventsPerSecond ?? 0 },
+      },
+    };
+    console.table(
+      rows.map((r) => ({
+        server: r.server,
+        scenario: r.scenario,
+        'req/s': r.requestsPerSecond,
+        'events/s': r.eventsPerSecond,
+        'p50 ms': r.p50Ms,
+        'p99 ms': r.p99Ms,
+        non2xx: r.non2xx,
+        errors: r.errors,
+      })),
+    );
+    console.log(
+      `ours/baseline: single ${report.ratios.single}, batch-${BATCH_SIZE} ${ratio(`batch-${BATCH_SIZE}`)}`,
+    );
+    console.log(`events in the topic after the run (warm-ups included): ${inTopic}`);
+    for (const [name, { target, measured }] of Object.entries(report.targets)) {
+      const met = name === 'singleP99Ms' ? measured <= target : measured >= target;
+      console.log(
+        `${name}: ${measured} (target ${name === 'singleP99Ms' ? '≤' : '≥'} ${target}) ${met ? 'met' : 'NOT met'}`,
+      );
+    }
+    await mkdir('bench/results', { recursive: true });
+    await writeFile(
+      'bench/results/ingest.json',
+      await format(JSON.stringify(report), { parser: 'json' }),
+    );
+    console.log('wrote bench/results/ingest.json');
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    await sleep(1_000);
+    await down({ stateDir });
+  }
+}
+
+function load(url: string, body: string, seconds: number): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+    body,
+  });
+}
+
+function portFromLogs(
+  child: ChildProcess,
+  parse: (line: string) => number | undefined,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error('the server did not start within 60 s')),
+      60_000,
+    );
+    child.on('exit', (code) => reject(new Error(`the server exited with ${code}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+        let port: number | undefined;
+        try {
+          port = parse(line);
+        } catch {
+          port = undefined;
+        }
+        if (port !== undefined && port > 0) {
+          clearTimeout(timer);
+          child.stdout?.resume();
+          resolve(port);
+          return;
+        }
+      }
+    });
+  });
+}

@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  EVENT_HEADERS,
+  ProducerOverloadedError,
+  createEventProducer,
+  createKafkaClient,
+  createLogger,
+  encodeEventMessage,
+  enrichEvent,
+  headerText,
+} from '@event-pipeline/platform';
+import type { EventProducer } from '@event-pipeline/platform';
+import { setting, uniqueName } from '../../../test/support/stack.ts';
+import { createTopic, readTopic } from './harness.ts';
+
+const receipt = { receivedAt: '2026-01-01T00:00:00.000Z', pipeline: 'p', ingestionId: 'i' };
+const message = (id: string) =>
+  encodeEventMessage(enrichEvent({ type: 't', id, userId: `u-${id.length % 5}` }, receipt));
+
+describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real Kafka', () => {
+  let brokers: string;
+  let topic: string;
+  let producer: EventProducer;
+  const batches: number[] = [];
+
+  before(async () => {
+    brokers = await setting('KAFKA_BROKERS');
+    topic = uniqueName('ingest-producer');
+    await createTopic(brokers, topic, 2);
+    const logger = createLogger({ name: 'producer-test', level: 'silent' });
+    producer = createEventProducer({
+      kafka: createKafkaClient({ brokers: [brokers], clientId: 'producer-test', logger }),
+      topic,
+      logger,
+      lingerMs: 5,
+      maxBatchMessages: 100,
+      maxBufferedMessages: 1_000,
+      onBatch: ({ messages, ok }) => {
+        if (ok) batches.push(messages);
+      },
+    });
+    await producer.connect();
+  });
+  after(async () => {
+    await producer.disconnect();
+  });
+
+  it('coalesces concurrent sends into batches and resolves each only once its messages are in the topic', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `evt-${i}`);
+    await Promise.all(ids.map((id) => producer.send([message(id)])));
+    assert.ok(producer.connected());
+    assert.ok(batches.length < 300 / 2, `300 sends went out in ${batches.length} batches`);
+    assert.ok(
+      batches.every((size) => size <= 100),
+      'no batch is larger than maxBatchMessages',
+    );
+    const found = new Set(
+      (await readTopic(brokers, topic)).map((m) => headerText(m.headers, EVENT_HEADERS.dedupKey)),
+    );
+    assert.deepEqual(
+      ids.filter((id) => !found.has(id)),
+      [],
+    );
+  });
+
+  it('refuses at once when the buffer is full', async () => {
+    const many = Array.from({ length: 600 }, (_, i) => message(`full-${i}`));
+    const first = producer.send(many);
+    await assert.rejects(producer.send(many), ProducerOverloadedError);
+    await first;
+    assert.equal(producer.buffered(), 0);
+  });
+
+  it('splits a send larger than maxBatchBytes over several produce batches and resolves when all are acknowledged', async () => {
+    const logger = createLogger({ name: 'producer-test', level: 'silent' });
+    const sizes: number[] = [];
+    const small = createEventProducer({
+      kafka: createKafkaClient({ brokers: [brokers], clientId: 'producer-test-small', logger }),
+      topic,
+      logger,
+      maxBatchBytes: 4096,
+      onBatch: ({ messages, ok }) => {
+        if (ok) sizes.push(messages);
+      },
+    });
+    await small.connect();
+    try {
+      const ids = Array.from({ length: 60 }, (_, i) => `split-${i}`);
+      await small.send(ids.map(message));
+      assert.ok(sizes.length > 1, `went out in ${sizes.length} batches`);
+      assert.equal(
+        sizes.reduce((a, b) => a + b, 0),
+        ids.length,
+      );
+      const found = new Set(
+        (await readTopic(brokers, topic)).map((m) => headerText(m.headers, EVENT_HEADERS.dedupKey)),
+      );
+      assert.deepEqual(
+        ids.filter((id) => !found.has(id)),
+        [],
+      );
+    } finally {
+      await small.disconnect();
+    }
+  });
+});
