@@ -38,9 +38,9 @@ describe('names', () => {
     assert.equal(kafkaEnvName('3.9'), 'KAFKA_3_9_BROKERS');
   });
 
-  it('makes 22-character URL-safe cluster ids', () => {
-    const id = newClusterId();
-    assert.match(id, /^[\w-]{22}$/);
-    assert.notEqual(id, newClusterId());
+  it('makes 22-character URL-safe cluster ids that never start with "-"', () => {
+    const ids = Array.from({ length: 5000 }, newClusterId);
+    for (const id of ids) assert.match(id, /^[\w][\w-]{21}$/);
+    assert.equal(new Set(ids).size, ids.length);
   });
 });

@@ -58,9 +58,15 @@ export function serverProperties(opts: {
   return `${lines.join('\n')}\n`;
 }
 
-/** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
+/**
+ * Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. Like Kafka's own
+ * generator, never one starting with "-", which command-line parsers read as an option.
+ */
 export function newClusterId(): string {
-  return Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll('-', ''), 'hex').toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function probeKafka(brokers: string | undefined): Promise<void> {
@@ -111,10 +117,8 @@ export function createKafka(line: KafkaLine): Component {
           classpath,
           'kafka.tools.StorageTool',
           'format',
-          '-t',
-          newClusterId(),
-          '-c',
-          properties,
+          `--cluster-id=${newClusterId()}`,
+          `--config=${properties}`,
         ]);
       } catch (error) {
         const output = error instanceof CommandFailed ? tail(error.output, 10) : String(error);
