@@ -70,6 +70,8 @@ interface Pending {
   readonly bytes: number;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
+  /** Answers 503 if the request is still waiting in the queue when its deadline passes. */
+  expiry?: NodeJS.Timeout;
 }
 
 /**
@@ -146,6 +148,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
         bytes += next.bytes;
       }
       const batch = queue.splice(0, taken);
+      for (const pending of batch) clearTimeout(pending.expiry);
       queuedMessages -= size;
       void produce(batch, size);
     }
@@ -156,20 +159,17 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     inFlightMessages += size;
     const started = performance.now();
     let ok = false;
+    const sending = producer.send({
+      topic,
+      acks: -1,
+      compression: size >= compressMinMessages ? codec : CompressionTypes.None,
+      messages: batch.flatMap((pending) =>
+        pending.messages.map(({ key, value, headers }) => ({ key, value, headers })),
+      ),
+    });
     try {
-      await withDeadline(
-        producer.send({
-          topic,
-          acks: -1,
-          compression: size >= compressMinMessages ? codec : CompressionTypes.None,
-          messages: batch.flatMap((pending) =>
-            pending.messages.map(({ key, value, headers }) => ({ key, value, headers })),
-          ),
-        }),
-        sendTimeoutMs,
-      );
+      await withDeadline(sending, sendTimeoutMs);
       ok = true;
-      for (const pending of batch) pending.resolve();
     } catch (error) {
       log.warn({ err: error, messages: size }, 'produce failed');
       lastFailure = error instanceof Error ? error.message : String(error);
@@ -177,8 +177,13 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       const failure = new ProducerUnavailableError(`Kafka did not acknowledge: ${lastFailure}`);
       for (const pending of batch) pending.reject(failure);
     } finally {
+      // A send abandoned at its deadline keeps running inside kafkajs (one request in flight per
+      // broker): its slot frees only when kafkajs is done with it, so later batches wait here, with
+      // their own deadlines, instead of piling up behind it inside kafkajs after an outage.
+      await sending.catch(() => undefined);
       inFlightBatches -= 1;
       inFlightMessages -= size;
+      if (ok) for (const pending of batch) pending.resolve();
       onBatch?.({ messages: size, seconds: (performance.now() - started) / 1000, ok });
       if (queue.length > 0) flush();
       if (queue.length === 0 && inFlightBatches === 0) {
@@ -210,7 +215,24 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       const parts = splitByBytes(messages, maxBatchBytes).map(
         (part) =>
           new Promise<void>((resolve, reject) => {
-            queue.push({ messages: part.messages, bytes: part.bytes, resolve, reject });
+            const pending: Pending = {
+              messages: part.messages,
+              bytes: part.bytes,
+              resolve,
+              reject,
+            };
+            pending.expiry = setTimeout(() => {
+              const at = queue.indexOf(pending);
+              if (at < 0) return; // already sent: the batch's own deadline answers it
+              queue.splice(at, 1);
+              queuedMessages -= pending.messages.length;
+              reject(
+                new ProducerUnavailableError(
+                  `not sent within ${sendTimeoutMs}ms: Kafka is slow or unavailable (last error: ${lastFailure || 'none'})`,
+                ),
+              );
+            }, sendTimeoutMs);
+            queue.push(pending);
             queuedMessages += part.messages.length;
           }),
       );
