@@ -1,0 +1,53 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from './database.ts';
+import { toColumns } from './event-rows.ts';
+import type { EventRecord } from './event-rows.ts';
+
+export interface StoreResult {
+  /** Rows written to events (their keys were new). */
+  readonly stored: number;
+  /** Records whose key was already in event_keys. */
+  readonly duplicates: number;
+}
+
+/**
+ * Stores the records whose dedup key is not yet known, in ONE statement (hence one transaction):
+ * the keys go into event_keys with ON CONFLICT DO NOTHING, and only the keys that insert returned
+ * are joined back to the input and written to events. Either both are committed or neither.
+ * The records must have distinct dedup keys.
+ */
+export async function storeEvents(
+  db: Kysely<Database>,
+  pipeline: string,
+  records: readonly EventRecord[],
+): Promise<StoreResult> {
+  if (records.length === 0) return { stored: 0, duplicates: 0 };
+  const c = toColumns(records);
+  const result = await sql`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${c.dedupKey}::text[], ${c.eventId}::text[], ${c.type}::text[], ${c.source}::text[],
+        ${c.userId}::text[], ${c.anonymousId}::text[], ${c.eventTime}::timestamptz[],
+        ${c.sentAt}::timestamptz[], ${c.receivedAt}::timestamptz[], ${c.ingestionId}::text[],
+        ${c.properties}::jsonb[], ${c.context}::jsonb[], ${c.schemaVersion}::int[],
+        ${c.kafkaPartition}::int[], ${c.kafkaOffset}::bigint[]
+      ) AS t(dedup_key, event_id, type, source, user_id, anonymous_id, event_time, sent_at,
+             received_at, ingestion_id, properties, context, schema_version, kafka_partition,
+             kafka_offset)
+    ), new_keys AS (
+      INSERT INTO event_keys (pipeline, dedup_key)
+      SELECT ${pipeline}, dedup_key FROM input
+      ON CONFLICT DO NOTHING
+      RETURNING dedup_key
+    )
+    INSERT INTO events (dedup_key, pipeline, event_id, type, source, user_id, anonymous_id,
+                        event_time, sent_at, received_at, ingestion_id, properties, context,
+                        schema_version, kafka_partition, kafka_offset)
+    SELECT input.dedup_key, ${pipeline}, event_id, type, source, user_id, anonymous_id,
+           event_time, sent_at, received_at, ingestion_id, properties, context,
+           schema_version, kafka_partition, kafka_offset
+    FROM input JOIN new_keys USING (dedup_key)`.execute(db);
+  const stored = Number(result.numAffectedRows ?? 0n);
+  return { stored, duplicates: records.length - stored };
+}

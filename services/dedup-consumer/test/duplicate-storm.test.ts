@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin, Producer } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import type { Database } from '../src/storage/database.ts';
+import {
+  DEAD_LETTER_HEADERS,
+  createLogger,
+  createMetrics,
+  deadLetterTopic,
+  encodeEventMessage,
+  headerText,
+} from '@event-pipeline/platform';
+import type { Metrics } from '@event-pipeline/platform';
+import { eventually } from '../../../test/support/kubernetes.ts';
+import { setting, uniqueName } from '../../../test/support/stack.ts';
+import { startConsumer } from '../src/consumer.ts';
+import type { DedupConsumer } from '../src/consumer.ts';
+import { createDatabase } from '../src/storage/database.ts';
+import {
+  clientEvent,
+  createDatabaseOn,
+  duplicateStorm,
+  exactlyOnceReport,
+  shuffled,
+  storedEvent,
+} from './support.ts';
+
+const logger = createLogger({ name: 'dedup-test', level: 'silent' });
+
+describe('dedup consumer on the shared stack', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let redis: Redis;
+  let db: Kysely<Database>;
+  let url: string;
+  let consumer: DedupConsumer;
+  let metrics: Metrics;
+  const topic = uniqueName('dedup-storm');
+  const pipeline = uniqueName('storm');
+
+  before(async () => {
+    kafka = new Kafka({
+      clientId: 'dedup-test',
+      brokers: [await setting('KAFKA_BROKERS')],
+      logLevel: logLevel.NOTHING,
+    });
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [
+        { topic, numPartitions: 4 },
+        { topic: deadLetterTopic(topic), numPartitions: 1 },
+      ],
+      waitForLeaders: true,
+    });
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    redis = new Redis(await setting('REDIS_URL'));
+    url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_storm'));
+    db = createDatabase({ connectionString: url });
+    metrics = createMetrics({ pipeline });
+    consumer = await startConsumer({
+      kafka,
+      db,
+      redis,
+      logger,
+      metrics,
+      topic,
+      groupId: uniqueName('dedup-group'),
+      pipeline,
+      windowMs: 86_400_000,
+      batchSize: 500,
+      partitionsConsumedConcurrently: 2,
+      port: 0,
+      host: '127.0.0.1',
+      redisPrefix: uniqueName('ep:test'),
+      bloom: { bits: 2 ** 16, hashes: 4 },
+      lagIntervalMs: 500,
+    });
+  });
+  after(async () => {
+    await consumer.stop();
+    await Promise.allSettled([
+      producer.disconnect(),
+      admin.disconnect(),
+      db.destroy(),
+      redis.quit(),
+    ]);
+  });
+
+  const metricValue = async (name: string, labels: string) => {
+    const text = await metrics.registry.metrics();
+    const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels));
+    return Number(line?.split(' ').at(-1) ?? 'NaN');
+  };
+
+  it('stores every event of a duplicate storm (30 % resent, some with a new sentAt) exactly once', async () => {
+    const storm = duplicateStorm(pipeline, 4000, 0.3);
+    const messages = shuffled(storm.messages);
+    assert.ok(messages.length >= 5000, `${messages.length} messages`);
+    for (let i = 0; i < messages.length; i += 700) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 700) });
+    }
+    await eventually(
+      'every key stored',
+      async () => {
+        const report = await exactlyOnceReport(url, pipeline, storm.keys);
+        return report.missing === 0 ? report : undefined;
+      },
+      90_000,
+    );
+    // Resend a third of the stored events later, as a client retrying after a timeout: the Redis
+    // marks (written after commit) now catch them before PostgreSQL.
+    const late = shuffled(storm.messages).slice(0, Math.floor(storm.keys.size / 3));
+    await producer.send({ topic, acks: -1, messages: late });
+    await eventually('the late resends consumed', async () => {
+      const lag = await consumer.lag();
+      return lag.total === 0 ? lag : undefined;
+    });
+    const report = await exactlyOnceReport(url, pipeline, storm.keys);
+    assert.deepEqual(report, {
+      rows: storm.keys.size,
+      keys: storm.keys.size,
+      missing: 0,
+      unexpected: 0,
+    });
+    assert.ok(
+      (await metricValue('eventpipeline_consumer_duplicates_total', 'detected_by="redis"')) > 0,
+    );
+    const duplicates = await metricValue(
+      'eventpipeline_consumer_events_total',
+      'outcome="duplicate"',
+    );
+    assert.equal(duplicates, messages.length + late.length - storm.keys.size);
+  });
+
+  it('dead-letters poison messages with reason and origin offsets, and stores the good messages after them', async () => {
+    const before = storedEvent(pipeline, clientEvent(900_001, true));
+    const after = storedEvent(pipeline, clientEvent(900_002, true));
+    const schemaBroken = { ...storedEvent(pipeline, clientEvent(900_003, true)), type: 42 };
+    const sent = await producer.send({
+      topic,
+      acks: -1,
+      messages: [
+        { ...encodeEventMessage(before), partition: 1 },
+        { partition: 1, key: 'poison', value: '{"not json', headers: { origin: 'test' } },
+        { partition: 1, key: 'poison', value: JSON.stringify(schemaBroken) },
+        { partition: 1, key: 'poison', value: null },
+        { ...encodeEventMessage(after), partition: 1 },
+      ],
+    });
+    const firstOffset = BigInt(sent[0]?.baseOffset ?? '0');
+
+    const dlq = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    const letters: Record<
+      'reason' | 'offset' | 'partition' | 'topic' | 'detail' | 'origin' | 'value',
+      string | undefined
+    >[] = [];
+    await dlq.connect();
+    try {
+      await dlq.subscribe({ topic: deadLetterTopic(topic), fromBeginning: true });
+      await dlq.run({
+        eachMessage: ({ message }) => {
+          letters.push({
+            reason: headerText(message.headers, DEAD_LETTER_HEADERS.reason),
+            detail: headerText(message.headers, DEAD_LETTER_HEADERS.detail),
+            topic: headerText(message.headers, DEAD_LETTER_HEADERS.topic),
+            partition: headerText(message.headers, DEAD_LETTER_HEADERS.partition),
+            offset: headerText(message.headers, DEAD_LETTER_HEADERS.offset),
+            origin: headerText(message.headers, 'origin'),
+            value: message.value?.toString(),
+          });
+          return Promise.resolve();
+        },
+      });
+      await eventually(
+        'three dead letters',
+        () => Promise.resolve(letters.length >= 3 ? letters : undefined),
+        60_000,
+      );
+    } finally {
+      await dlq.disconnect();
+    }
+    assert.deepEqual(
+      letters.map((l) => [l.reason, l.topic, l.partition, l.offset]),
+      [
+        ['undecodable', topic, '1', String(firstOffset + 1n)],
+        ['schema', topic, '1', String(firstOffset + 2n)],
+        ['empty', topic, '1', String(firstOffset + 3n)],
+      ],
+    );
+    assert.equal(letters[0]?.origin, 'test', 'original headers are kept');
+    assert.equal(letters[0].value, '{"not json', 'the raw value is kept');
+    assert.match(String(letters[1]?.detail), /type/);
+    await eventually('the good messages around the poison stored', async () => {
+      const report = await exactlyOnceReport(
+        url,
+        pipeline,
+        new Set([before.dedupKey, after.dedupKey]),
+      );
+      return report.missing === 0 ? report : undefined;
+    });
+    await eventually('partition 1 fully committed', async () => {
+      const lag = await consumer.lag();
+      return lag.partitions.find((p) => p.partition === 1)?.lag === 0 ? lag : undefined;
+    });
+  });
+
+  it('serves /livez, /readyz (group joined, PostgreSQL reachable) and the lag metrics', async () => {
+    const base = `http://127.0.0.1:${consumer.port}`;
+    assert.equal((await fetch(`${base}/livez`)).status, 200);
+    const ready = await eventually('ready', async () => {
+      const response = await fetch(`${base}/readyz`);
+      return response.status === 200
+        ? ((await response.json()) as { checks: { name: string }[] })
+        : undefined;
+    });
+    assert.deepEqual(ready.checks.map((c) => c.name).sort(), ['kafka-group', 'postgres']);
+    await consumer.lag();
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(
+      text,
+      new RegExp(`eventpipeline_consumer_lag\\{[^}]*topic="${topic}"[^}]*partition="0"`),
+    );
+    assert.match(text, /eventpipeline_consumer_lag_total\{/);
+  });
+});
