@@ -1,0 +1,83 @@
+import type { V1CronJob, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { EventPipeline } from '../api/resource.ts';
+import { fromSecret, literal, resourcesOf, sortedEnv } from './containers.ts';
+import { childMetadata, labels, names } from './names.ts';
+import type { DesiredOptions } from './options.ts';
+import { restrictedContainerSecurity, restrictedPodSecurity } from './pod-security.ts';
+import { stable } from './stable.ts';
+
+export const ARCHIVE_MOUNT = '/var/lib/event-pipeline/archive';
+
+export function desiredArchiveCronJob(pipeline: EventPipeline, opts: DesiredOptions): V1CronJob {
+  const { archive, storage } = pipeline.spec;
+  const env = sortedEnv([
+    fromSecret('DATABASE_URL', storage.postgres.urlSecretRef),
+    literal('HOT_RETENTION', archive.hotRetention),
+    literal('ARCHIVE_DIR', ARCHIVE_MOUNT),
+    literal('PIPELINE_NAME', pipeline.metadata.name),
+  ]);
+  return stable({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: childMetadata(pipeline, names.archive(pipeline), 'archiver'),
+    spec: {
+      concurrencyPolicy: 'Forbid',
+      failedJobsHistoryLimit: 3,
+      jobTemplate: {
+        metadata: { labels: labels(pipeline, 'archiver') },
+        spec: {
+          backoffLimit: 2,
+          template: {
+            metadata: { labels: labels(pipeline, 'archiver') },
+            spec: {
+              automountServiceAccountToken: false,
+              containers: [
+                {
+                  env,
+                  image: archive.image ?? opts.images.archiver,
+                  name: 'archiver',
+                  resources: resourcesOf(undefined),
+                  securityContext: restrictedContainerSecurity,
+                  volumeMounts: [
+                    { mountPath: ARCHIVE_MOUNT, name: 'archive' },
+                    { mountPath: '/tmp', name: 'tmp' },
+                  ],
+                },
+              ],
+              restartPolicy: 'OnFailure',
+              securityContext: restrictedPodSecurity,
+              volumes: [
+                {
+                  name: 'archive',
+                  persistentVolumeClaim: { claimName: names.archiveClaim(pipeline) },
+                },
+                { emptyDir: {}, name: 'tmp' },
+              ],
+            },
+          },
+        },
+      },
+      schedule: archive.schedule,
+      startingDeadlineSeconds: 300,
+      successfulJobsHistoryLimit: 3,
+    },
+  });
+}
+
+/** A claim only when the spec asks for a new one (size); an existing claimName is the user's. */
+export function desiredArchiveClaim(pipeline: EventPipeline): V1PersistentVolumeClaim | undefined {
+  const { volume } = pipeline.spec.archive;
+  if (volume.size === undefined) return undefined;
+  return stable({
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: childMetadata(pipeline, names.archiveClaim(pipeline), 'archiver'),
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: volume.size } },
+      ...(volume.storageClassName === undefined
+        ? {}
+        : { storageClassName: volume.storageClassName }),
+    },
+  });
+}
