@@ -1,0 +1,49 @@
+import { rm } from 'node:fs/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ARCHIVED_COLUMNS, DERIVED_COLUMNS } from '../archive/columns.ts';
+import { publishFile } from '../archive/durable-files.ts';
+import { catalogPath, partsGlob } from '../archive/hive-layout.ts';
+import { duckLiteral } from '../archive/parquet-files.ts';
+
+/**
+ * (Re)builds <archive>/catalog.duckdb: a view `events` over every Parquet part (hive columns
+ * `pipeline` and `date` added), so `duckdb catalog.duckdb` opens the whole history. The views read
+ * the glob at query time, so new parts show up without a refresh; the file is rebuilt beside and
+ * renamed into place, so readers holding the old one keep working.
+ */
+export async function refreshCatalog(
+  archiveDir: string,
+  pipeline: string,
+  hasParts: boolean,
+): Promise<string> {
+  const target = catalogPath(archiveDir);
+  // Built under a name of this pipeline's own: runs of two pipelines may refresh at once.
+  const temp = `${target}.${pipeline}.tmp`;
+  await rm(temp, { force: true });
+  await rm(`${temp}.wal`, { force: true });
+  const instance = await DuckDBInstance.create(temp);
+  try {
+    const conn = await instance.connect();
+    try {
+      const all = [...ARCHIVED_COLUMNS, ...DERIVED_COLUMNS];
+      const columns = all.map(([name]) => name).join(', ');
+      const source = hasParts
+        ? `SELECT pipeline, date, ${columns} FROM read_parquet(${duckLiteral(partsGlob(archiveDir))},
+             hive_partitioning = true, hive_types = {'pipeline': VARCHAR, 'date': DATE}, union_by_name = true)`
+        : `SELECT NULL::VARCHAR AS pipeline, NULL::DATE AS date, ${all
+            .map(([name, type]) => `NULL::${type} AS ${name}`)
+            .join(', ')} WHERE false`;
+      await conn.run(`CREATE OR REPLACE VIEW events AS ${source}`);
+      await conn.run(
+        `COMMENT ON VIEW events IS ${duckLiteral(`every archived event under ${archiveDir}; refreshed by each archive run`)}`,
+      );
+      await conn.run('CHECKPOINT');
+    } finally {
+      conn.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+  await publishFile(temp, target);
+  return target;
+}
