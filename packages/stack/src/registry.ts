@@ -1,6 +1,7 @@
 import type { Component } from './component.ts';
 import { createKafka, kafkaComponentName } from './components/kafka.ts';
 import { createKubernetes } from './components/kubernetes/index.ts';
+import { createPipeline } from './components/pipeline.ts';
 import { createPostgres } from './components/postgres.ts';
 import { createRedis, type RedisOptions } from './components/redis.ts';
 import { createTools } from './components/tools.ts';
@@ -12,10 +13,17 @@ export interface ComponentOptions {
 }
 
 /** What `stack up` starts when no component is named: the platform's own dependencies. */
-export const defaultComponents = ['postgres', 'redis', 'kafka', 'kubernetes'] as const;
+export const defaultComponents = ['postgres', 'redis', 'kafka', 'kubernetes', 'pipeline'] as const;
 
 export function componentNames(): string[] {
-  return ['postgres', 'redis', ...kafkaLines.map(kafkaComponentName), 'kubernetes', 'tools'];
+  return [
+    'postgres',
+    'redis',
+    ...kafkaLines.map(kafkaComponentName),
+    'kubernetes',
+    'tools',
+    'pipeline',
+  ];
 }
 
 export function createComponent(name: string, options: ComponentOptions = {}): Component {
@@ -23,6 +31,7 @@ export function createComponent(name: string, options: ComponentOptions = {}): C
   if (name === 'redis') return createRedis(options.redis);
   if (name === 'kubernetes') return createKubernetes();
   if (name === 'tools') return createTools();
+  if (name === 'pipeline') return createPipeline();
   const line = kafkaLines.find((l) => kafkaComponentName(l) === name);
   if (line !== undefined) return createKafka(line);
   throw new StackError(
