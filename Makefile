@@ -18,7 +18,9 @@ DEV_STATE := .stack/dev
 TEST_STATE := .stack/test
 UNIT_TESTS := 'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 INTEGRATION_TESTS := 'test/**/*.test.ts' 'services/*/test/**/*.test.ts' 'operator/test/**/*.test.ts'
-TEST_CONCURRENCY ?= 4
+TEST_CONCURRENCY ?= 2
+# A hung test fails after 10 minutes instead of holding the run.
+TEST_TIMEOUT_MS ?= 600000
 
 .PHONY: help node install typecheck lint format format-check test test-unit up down status env clean
 
@@ -54,7 +56,7 @@ test-unit: install ## pure-logic tests only, no stack (fast inner loop)
 # when a test fails or the run is interrupted.
 test: typecheck lint ## everything CI runs: typecheck, lint, unit, integration and fault tests on the real stack
 	@trap '$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true' EXIT; \
-	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=$(TEST_CONCURRENCY) \
+	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) \
 	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 # `make bench-ingest` runs bench/ingest.ts, and so on: each prints a table and writes bench/results/*.json.
