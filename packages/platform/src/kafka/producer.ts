@@ -97,20 +97,40 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     producerConfig,
   } = options;
   const log = logger.child({ component: 'event-producer', topic });
-  const producer: Producer = kafka.producer({
-    allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    ...producerConfig,
-    idempotent: true,
-    maxInFlightRequests: 1,
-  });
   let isConnected = false;
-  producer.on(producer.events.CONNECT, () => {
-    isConnected = true;
-  });
-  producer.on(producer.events.DISCONNECT, () => {
-    isConnected = false;
-  });
+  const newProducer = (): Producer => {
+    const made = kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      ...producerConfig,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    made.on(made.events.CONNECT, () => {
+      isConnected = true;
+    });
+    made.on(made.events.DISCONNECT, () => {
+      if (made === producer) isConnected = false;
+    });
+    return made;
+  };
+  let producer: Producer = newProducer();
+  /**
+   * After a failed produce the idempotent producer's sequence numbers may no longer match the
+   * broker's (a broker restart mid-send), and kafkajs never re-initialises its producer id, so every
+   * later send would fail too. The next batch therefore goes out through a fresh producer. Requests
+   * of the failed batch were answered 503; a retry that duplicates an event is removed downstream.
+   */
+  let replaceBeforeNextSend = false;
+  const replaceProducer = async (): Promise<void> => {
+    const old = producer;
+    producer = newProducer();
+    await old.disconnect().catch((error: unknown) => {
+      log.warn({ err: error }, 'disconnecting the failed producer');
+    });
+    await producer.connect();
+    log.info('replaced the Kafka producer after a failed produce');
+  };
 
   let queue: Pending[] = [];
   let queuedMessages = 0;
@@ -159,20 +179,27 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     inFlightMessages += size;
     const started = performance.now();
     let ok = false;
-    const sending = producer.send({
-      topic,
-      acks: -1,
-      compression: size >= compressMinMessages ? codec : CompressionTypes.None,
-      messages: batch.flatMap((pending) =>
-        pending.messages.map(({ key, value, headers }) => ({ key, value, headers })),
-      ),
-    });
+    const sending = (async () => {
+      if (replaceBeforeNextSend) {
+        replaceBeforeNextSend = false;
+        await replaceProducer();
+      }
+      return producer.send({
+        topic,
+        acks: -1,
+        compression: size >= compressMinMessages ? codec : CompressionTypes.None,
+        messages: batch.flatMap((pending) =>
+          pending.messages.map(({ key, value, headers }) => ({ key, value, headers })),
+        ),
+      });
+    })();
     try {
       await withDeadline(sending, sendTimeoutMs);
       ok = true;
     } catch (error) {
       log.warn({ err: error, messages: size }, 'produce failed');
       lastFailure = error instanceof Error ? error.message : String(error);
+      replaceBeforeNextSend = true;
       pausedUntil = performance.now() + pauseAfterFailureMs;
       const failure = new ProducerUnavailableError(`Kafka did not acknowledge: ${lastFailure}`);
       for (const pending of batch) pending.reject(failure);
