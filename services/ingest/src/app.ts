@@ -80,6 +80,8 @@ export function createIngestApp(deps: IngestDeps): Express {
   m.redisUp.set(limiter.redisUp() ? 1 : 0);
 
   const app = express();
+  // Do not advertise the framework and its version to every client.
+  app.disable('x-powered-by');
   app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', config.trustProxy);

@@ -336,6 +336,8 @@ describe('ingest HTTP API on real Kafka and Redis', () => {
     assert.equal((await fetch(`${ingest.url}/livez`)).status, 200);
     const ready = await fetch(`${ingest.url}/readyz`);
     assert.equal(ready.status, 200);
+    const livez = await fetch(`${ingest.url}/livez`);
+    assert.equal(livez.headers.get('x-powered-by'), null, 'the framework is not advertised');
     const openapi = (await (await fetch(`${ingest.url}/openapi.json`)).json()) as {
       openapi: string;
       components: {
