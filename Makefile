@@ -18,6 +18,9 @@ DEV_STATE := .stack/dev
 TEST_STATE := .stack/test
 UNIT_TESTS := 'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 INTEGRATION_TESTS := 'test/**/*.test.ts' 'services/*/test/**/*.test.ts' 'operator/test/**/*.test.ts'
+# Fault tests that stop and restart their own dependencies mid-run and are sensitive to CPU
+# starvation run afterwards, one file at a time, with nothing else competing.
+SERIAL_TESTS := 'services/*/test/**/*.serial.ts'
 TEST_CONCURRENCY ?= 2
 # A hung test fails after 10 minutes instead of holding the run.
 TEST_TIMEOUT_MS ?= 600000
@@ -57,7 +60,9 @@ test-unit: install ## pure-logic tests only, no stack (fast inner loop)
 test: typecheck lint ## everything CI runs: typecheck, lint, unit, integration and fault tests on the real stack
 	@trap '$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true' EXIT; \
 	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) \
-	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS) && \
+	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=1 --test-timeout=$(TEST_TIMEOUT_MS) \
+	  --test-global-setup=test/global-setup.ts $(SERIAL_TESTS)
 
 # `make bench-ingest` runs bench/ingest.ts, and so on: each prints a table and writes bench/results/*.json.
 bench-%: install ## run bench/<name>.ts (e.g. make bench-ingest)
