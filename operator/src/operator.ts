@@ -15,6 +15,7 @@ import { CONSUMER_LAG_METRIC } from './desired/consumers.ts';
 import { createLagSource } from './metrics-api/lag-source.ts';
 import type { MetricsApiOptions } from './metrics-api/metrics-server.ts';
 import { startMetricsApi } from './metrics-api/metrics-server.ts';
+import { createOperatorMetrics } from './operator-metrics.ts';
 import { createReconciler } from './reconciler.ts';
 import type { BackoffOptions } from './runtime/backoff.ts';
 import type { Action, Controller } from './runtime/controller.ts';
@@ -74,31 +75,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const log = logger.child({ component: 'operator' });
   const now = options.now ?? (() => new Date());
 
-  const reconciles = metrics.counter({
-    name: 'operator_reconciles_total',
-    help: 'Reconciles by result (success, error, backoff).',
-    labelNames: ['result'],
-  });
-  const duration = metrics.histogram({
-    name: 'operator_reconcile_duration_seconds',
-    help: 'Time one reconcile took.',
-    labelNames: ['result'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-  });
-  const depth = metrics.gauge({
-    name: 'operator_queue_depth',
-    help: 'Keys waiting in the work queue.',
-  });
-  const kafkaErrors = metrics.counter({
-    name: 'operator_kafka_admin_errors_total',
-    help: 'Kafka admin operations that failed.',
-    labelNames: ['operation'],
-  });
-  const apiWrites = metrics.counter({
-    name: 'operator_api_writes_total',
-    help: 'Write requests sent to the Kubernetes API server.',
-    labelNames: ['verb', 'kind'],
-  });
+  const { reconciles, duration, depth, kafkaErrors, apiWrites } = createOperatorMetrics(metrics);
   const writeCounts = new Map<string, number>();
   const writer = createKubeWriter(kubeConfig, (verb, kind) => {
     apiWrites.inc({ verb, kind });
