@@ -16,6 +16,13 @@ describe('command-line tools from the stack', () => {
     assert.match(stdout, new RegExp(`^${versions.helm.replaceAll('.', '\\.')}`));
   });
 
+  it('helm-docs and helm-unittest run, helm-docs at the pinned version', async () => {
+    const { stdout } = await exec(await setting('HELM_DOCS'), ['--version']);
+    assert.match(stdout, new RegExp(versions.helmDocs.replace(/^v/, '').replaceAll('.', '\\.')));
+    const help = await exec(await setting('HELM_UNITTEST'), ['--help']);
+    assert.match(help.stdout, /unittest \[flags\] CHART/);
+  });
+
   it('promtool accepts a valid rule file and rejects a broken one', async () => {
     const promtool = await setting('PROMTOOL');
     const dir = await mkdtemp(path.join(tmpdir(), 'promtool-'));

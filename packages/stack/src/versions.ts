@@ -7,6 +7,8 @@ export const versions = {
   etcd: 'v3.5.35',
   kwok: 'v0.8.0',
   helm: 'v3.22.0',
+  helmDocs: 'v1.14.2',
+  helmUnittest: 'v1.1.2',
   slf4j: '1.7.36',
   kafka: {
     /** The default line. 4.4.0 is published but its dependency set does not fully resolve yet. */
