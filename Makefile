@@ -26,6 +26,7 @@ TEST_CONCURRENCY ?= 2
 TEST_TIMEOUT_MS ?= 600000
 
 .PHONY: help node install typecheck lint format format-check test test-unit up down status env clean
+.PHONY: chart-crds chart-docs kind-up images kind-load deploy demo kind-down
 
 help: ## list the targets
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -84,3 +85,55 @@ clean: ## stop both stacks and delete their state (not the download cache)
 	-$(STACK) down --state-dir $(DEV_STATE)
 	-$(STACK) down --state-dir $(TEST_STATE)
 	rm -rf .stack
+
+# ---- Helm chart -------------------------------------------------------------------------------
+CHART := charts/event-pipeline
+TOOLS_STATE := .stack/tools
+
+chart-crds: ## copy crds/ into the chart (test/chart fails when the copy is stale)
+	rm -f $(CHART)/crd-bases/*.yaml
+	cp crds/*.yaml $(CHART)/crd-bases/
+
+chart-docs: install ## regenerate the chart README from values.yaml (helm-docs, built by the stack)
+	$(STACK) up --state-dir $(TOOLS_STATE) tools >/dev/null
+	eval "$$($(STACK) env --state-dir $(TOOLS_STATE))"; "$$HELM_DOCS" --chart-search-root $(CHART) --template-files README.md.gotmpl
+
+# ---- kind (needs Docker and kind; cannot run on the development machines) ----------------------
+KIND_CLUSTER := event-pipeline
+IMAGE_REGISTRY ?= ghcr.io/event-pipeline
+IMAGE_TAG ?= 0.1.0
+IMAGES := operator ingest dedup-consumer archiver
+RELEASE_NAMESPACE := event-pipeline-system
+
+kind-up: ## create the kind cluster from kind-config.yaml
+	kind create cluster --config kind-config.yaml
+
+images: ## build the operator and service images from the one Dockerfile
+	for target in $(IMAGES); do \
+	  docker build --target $$target -t $(IMAGE_REGISTRY)/$$target:$(IMAGE_TAG) . ; \
+	done
+
+kind-load: ## load the images into the kind cluster
+	for target in $(IMAGES); do \
+	  kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REGISTRY)/$$target:$(IMAGE_TAG) ; \
+	done
+
+deploy: ## install the chart with the development Kafka, PostgreSQL and Redis into kind
+	helm upgrade --install event-pipeline $(CHART) --namespace $(RELEASE_NAMESPACE) --create-namespace \
+	  --set image.tag=$(IMAGE_TAG) --set image.pullPolicy=Never --set devDependencies.enabled=true --wait
+	kubectl -n $(RELEASE_NAMESPACE) wait --for=condition=Available deployment --all --timeout=180s
+
+demo: ## apply the minimal pipeline, send an event, show it stored in PostgreSQL
+	kubectl -n $(RELEASE_NAMESPACE) apply -f $(CHART)/examples/minimal.yaml
+	kubectl -n $(RELEASE_NAMESPACE) wait --for=condition=Ready eventpipeline/demo --timeout=300s
+	kubectl -n $(RELEASE_NAMESPACE) patch service demo-ingest --type=merge \
+	  -p '{"spec":{"type":"NodePort","ports":[{"name":"http","port":80,"targetPort":"http","nodePort":30080}]}}'
+	curl -fsS -i http://127.0.0.1:8080/v1/events -H 'Authorization: Bearer demo-key-change-me' \
+	  -H 'Content-Type: application/json' \
+	  -d '{"id":"demo-0001","type":"page_view","userId":"user-42","properties":{"path":"/pricing"}}'
+	sleep 5
+	kubectl -n $(RELEASE_NAMESPACE) exec deployment/event-pipeline-postgres -- \
+	  psql -U events -d events -c 'SELECT event_id, type, user_id, received_at FROM events ORDER BY received_at DESC LIMIT 5'
+
+kind-down: ## delete the kind cluster
+	kind delete cluster --name $(KIND_CLUSTER)
