@@ -336,6 +336,48 @@ describe('the event-pipeline chart renders', () => {
     await expectRefused([...renderArgs({ set: { resyncPeriod: '5 minutes' } })], /resyncPeriod/);
   });
 
+  it('closes every object level of values.schema.json (additionalProperties: false)', async () => {
+    const schema = JSON.parse(
+      await readFile(path.join(chartDir, 'values.schema.json'), 'utf8'),
+    ) as unknown;
+    // Kubernetes types passed through to the API server, which validates them.
+    const passThrough = new Set([
+      '/definitions/kubernetesObject',
+      '/definitions/kubernetesObjects/items',
+    ]);
+    const open: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) {
+        node.forEach((child, i) => {
+          walk(child, `${at}/${String(i)}`);
+        });
+        return;
+      }
+      if (typeof node !== 'object' || node === null) return;
+      const n = node as Record<string, unknown>;
+      const conditional = /\/(if|then|else)$/.test(at);
+      if ('properties' in n && n.additionalProperties !== false && !conditional) open.push(at);
+      if (
+        n.type === 'object' &&
+        !('properties' in n) &&
+        !('additionalProperties' in n) &&
+        !passThrough.has(at)
+      )
+        open.push(at);
+      for (const [key, child] of Object.entries(n)) walk(child, `${at}/${key}`);
+    };
+    walk(schema, '');
+    assert.deepEqual(open, []);
+    await expectRefused(
+      [...renderArgs({ set: { 'securityContext.privileged2': 'true' } })],
+      /privileged2/,
+    );
+    await expectRefused(
+      [...renderArgs({ set: { 'podSecurityContext.seccompProfile.type': 'Nope' } })],
+      /type/,
+    );
+  });
+
   it('documents every value (README.md is what helm-docs generates from values.yaml)', async () => {
     const { stdout } = await exec(
       await setting('HELM_DOCS'),
