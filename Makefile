@@ -18,12 +18,14 @@ DEV_STATE := .stack/dev
 TEST_STATE := .stack/test
 UNIT_TESTS := 'packages/*/src/**/*.test.ts' 'services/*/src/**/*.test.ts' 'operator/src/**/*.test.ts'
 INTEGRATION_TESTS := 'test/**/*.test.ts' 'services/*/test/**/*.test.ts' 'operator/test/**/*.test.ts'
-# Fault tests that stop and restart their own dependencies mid-run and are sensitive to CPU
-# starvation run afterwards, one file at a time, with nothing else competing.
+# Fault tests that stop and restart their own dependencies mid-run (on private stacks they start
+# themselves) and are sensitive to CPU starvation run afterwards, one file at a time, after the
+# shared stack is stopped, with nothing else competing.
 SERIAL_TESTS := 'services/*/test/**/*.serial.ts'
 TEST_CONCURRENCY ?= 2
-# A hung test fails after 10 minutes instead of holding the run.
+# A hung test fails after 10 minutes instead of holding the run, and a hung pass after 30.
 TEST_TIMEOUT_MS ?= 600000
+TEST_PASS_TIMEOUT_S ?= 1800
 
 .PHONY: help node install typecheck lint format format-check test test-unit up down status env clean
 .PHONY: chart-crds chart-docs kind-up images kind-load deploy demo kind-down
@@ -56,14 +58,22 @@ format: install ## format every file with Prettier
 test-unit: install ## pure-logic tests only, no stack (fast inner loop)
 	node --test --test-concurrency=$(TEST_CONCURRENCY) $(UNIT_TESTS)
 
-# The whole suite: the stack starts once (test/global-setup.ts) and is stopped afterwards, also
-# when a test fails or the run is interrupted.
+# The whole suite: the stack starts once per pass (test/global-setup.ts) and is stopped afterwards,
+# also when a test fails or the run is interrupted. Both passes always run, so one failure does not
+# hide the others; each is bounded by `timeout`, so a hang fails the run instead of holding it, and
+# --test-force-exit ends a test file once its tests are done even if a client still holds a socket.
 test: typecheck lint ## everything CI runs: typecheck, lint, unit, integration and fault tests on the real stack
 	@trap '$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true' EXIT; \
-	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) \
-	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS) && \
-	STACK_STATE_DIR=$(TEST_STATE) node --test --test-concurrency=1 --test-timeout=$(TEST_TIMEOUT_MS) \
-	  --test-global-setup=test/global-setup.ts $(SERIAL_TESTS)
+	status=0; \
+	STACK_STATE_DIR=$(TEST_STATE) timeout --kill-after=60 $(TEST_PASS_TIMEOUT_S) \
+	  node --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) \
+	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS) || status=$$?; \
+	$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true; \
+	STACK_STATE_DIR=$(TEST_STATE) timeout --kill-after=60 $(TEST_PASS_TIMEOUT_S) \
+	  node --test --test-force-exit --test-concurrency=1 --test-timeout=$(TEST_TIMEOUT_MS) \
+	  $(SERIAL_TESTS) || status=$$?; \
+	if [ $$status -ne 0 ]; then echo "make test: a pass failed (exit $$status); see the failing tests above" >&2; fi; \
+	exit $$status
 
 # `make bench-ingest` runs bench/ingest.ts, and so on: each prints a table and writes bench/results/*.json.
 bench-%: install ## run bench/<name>.ts (e.g. make bench-ingest)

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { kafkaEnvName, kafkaLines, kafkaVersion } from '@event-pipeline/stack';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { eventually } from '../support/kubernetes.ts';
 import { setting, uniqueName } from '../support/stack.ts';
 
 for (const line of kafkaLines) {
@@ -29,8 +30,16 @@ for (const line of kafkaLines) {
         true,
       );
       await admin.createPartitions({ topicPartitions: [{ topic, count: 5 }] });
-      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-      assert.equal(metadata.topics[0]?.partitions.length, 5);
+      // The broker's metadata catches up with a partition change a moment after the call returns.
+      await eventually(
+        'the topic metadata to show 5 partitions',
+        async () => {
+          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+          const count = metadata.topics[0]?.partitions.length;
+          return count === 5 ? count : undefined;
+        },
+        15_000,
+      );
       await assert.rejects(
         admin.createPartitions({ topicPartitions: [{ topic, count: 3 }] }),
         /partition/i,
