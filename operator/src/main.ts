@@ -21,6 +21,8 @@ const configSchema = z.object({
   INGEST_IMAGE: z.string().min(1).prefault('ghcr.io/event-pipeline/ingest:latest'),
   CONSUMER_IMAGE: z.string().min(1).prefault('ghcr.io/event-pipeline/dedup-consumer:latest'),
   ARCHIVER_IMAGE: z.string().min(1).prefault('ghcr.io/event-pipeline/archiver:latest'),
+  /** A Prometheus Pushgateway the archive jobs push their run metrics to; none when unset. */
+  ARCHIVE_PUSHGATEWAY_URL: z.url().optional(),
   /** /livez, /readyz and /metrics. */
   METRICS_PORT: env.port({ allowZero: true }).prefault('8081'),
   LEADER_ELECTION: env.boolean().prefault('true'),
@@ -85,6 +87,9 @@ try {
         consumer: config.CONSUMER_IMAGE,
         archiver: config.ARCHIVER_IMAGE,
       },
+      ...(config.ARCHIVE_PUSHGATEWAY_URL === undefined
+        ? {}
+        : { archivePushgatewayUrl: config.ARCHIVE_PUSHGATEWAY_URL }),
     },
     ...(config.WATCH_NAMESPACE === undefined ? {} : { namespace: config.WATCH_NAMESPACE }),
     workers: config.WORKERS,

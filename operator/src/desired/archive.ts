@@ -15,6 +15,10 @@ export function desiredArchiveCronJob(pipeline: EventPipeline, opts: DesiredOpti
     literal('HOT_RETENTION', archive.hotRetention),
     literal('ARCHIVE_DIR', ARCHIVE_MOUNT),
     literal('PIPELINE_NAME', pipeline.metadata.name),
+    literal('PIPELINE_NAMESPACE', pipeline.metadata.namespace),
+    ...(opts.archivePushgatewayUrl === undefined
+      ? []
+      : [literal('PUSHGATEWAY_URL', opts.archivePushgatewayUrl)]),
   ]);
   return stable({
     apiVersion: 'batch/v1',

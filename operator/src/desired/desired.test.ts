@@ -181,6 +181,26 @@ describe('desired children', () => {
     assert.equal(desiredArchiveClaim(pipeline()), undefined, 'an existing claim is not created');
   });
 
+  it('points the archive job at the Pushgateway only when the operator has one', () => {
+    const envOf = (cron: ReturnType<typeof desiredArchiveCronJob>) =>
+      Object.fromEntries(
+        (cron.spec.jobTemplate.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [
+          e.name,
+          e.value,
+        ]),
+      );
+    const without = envOf(desiredArchiveCronJob(pipeline(), opts));
+    assert.equal(without.PUSHGATEWAY_URL, undefined);
+    const withGateway = envOf(
+      desiredArchiveCronJob(pipeline(), {
+        ...opts,
+        archivePushgatewayUrl: 'http://pushgateway.monitoring:9091',
+      }),
+    );
+    assert.equal(withGateway.PUSHGATEWAY_URL, 'http://pushgateway.monitoring:9091');
+    assert.equal(withGateway.PIPELINE_NAMESPACE, 'analytics');
+  });
+
   it('is stable: the same input serializes identically, with sorted env', () => {
     const a = JSON.stringify(desiredIngestDeployment(pipeline(), opts));
     const b = JSON.stringify(desiredIngestDeployment(pipeline(), opts));

@@ -5,4 +5,6 @@ export interface DesiredOptions {
     readonly consumer: string;
     readonly archiver: string;
   };
+  /** Where archive jobs push their run metrics (a Prometheus Pushgateway); none when unset. */
+  readonly archivePushgatewayUrl?: string;
 }

@@ -12,6 +12,8 @@ export const archiverConfigSchema = z.object({
     .string()
     .regex(PIPELINE_NAME, 'must be a Kubernetes object name (lowercase letters, digits, - and .)')
     .optional(),
+  /** The EventPipeline's namespace (set by the operator); part of the Pushgateway group. */
+  PIPELINE_NAMESPACE: z.string().min(1).optional(),
   ARCHIVE_DIR: z.string().min(1),
   HOT_RETENTION: env.duration().prefault('7d'),
   METRICS_FILE: z.string().min(1).optional(),

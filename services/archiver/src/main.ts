@@ -143,9 +143,11 @@ async function reportMetrics(config: ArchiverEnv, outcome: JobOutcome, log: Logg
     });
   }
   if (config.PUSHGATEWAY_URL !== undefined) {
-    await pushMetrics(config.PUSHGATEWAY_URL, outcome).catch((error: unknown) => {
-      log.warn({ err: error }, 'could not push metrics to the Pushgateway');
-    });
+    await pushMetrics(config.PUSHGATEWAY_URL, outcome, config.PIPELINE_NAMESPACE).catch(
+      (error: unknown) => {
+        log.warn({ err: error }, 'could not push metrics to the Pushgateway');
+      },
+    );
   }
 }
 

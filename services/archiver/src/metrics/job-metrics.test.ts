@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jobRegistry, parsePrevious } from './job-metrics.ts';
+import { jobRegistry, parsePrevious, pushGroupings } from './job-metrics.ts';
 
 const outcome = {
   pipeline: 'clicks',
@@ -30,5 +30,11 @@ describe('job metrics', () => {
     );
     assert.match(failed, /eventpipeline_archive_failures_total\{pipeline="clicks"\} 1/);
     assert.match(failed, /eventpipeline_archive_last_run_success\{pipeline="clicks"\} 0/);
+  });
+
+  it('groups pushed metrics by pipeline and, when known, namespace', () => {
+    assert.deepEqual(pushGroupings('clicks'), { instance: 'clicks' });
+    assert.deepEqual(pushGroupings('clicks', 'shop'), { instance: 'clicks', namespace: 'shop' });
+    assert.notDeepEqual(pushGroupings('clicks', 'shop'), pushGroupings('clicks', 'blog'));
   });
 });

@@ -77,11 +77,23 @@ export async function writeMetricsFile(path: string, outcome: JobOutcome): Promi
   await rename(`${path}.tmp`, path);
 }
 
-/** Pushes to a Pushgateway under job="eventpipeline-archiver", instance=<pipeline>. */
-export async function pushMetrics(url: string, outcome: JobOutcome): Promise<void> {
+/**
+ * The Pushgateway group of a pipeline's archive job: instance=<pipeline>, plus its namespace when
+ * known, so two pipelines of one name in different namespaces never overwrite each other.
+ */
+export function pushGroupings(pipeline: string, namespace?: string): Record<string, string> {
+  return namespace === undefined ? { instance: pipeline } : { instance: pipeline, namespace };
+}
+
+/** Pushes to a Pushgateway under job="eventpipeline-archiver" and the pipeline's group. */
+export async function pushMetrics(
+  url: string,
+  outcome: JobOutcome,
+  namespace?: string,
+): Promise<void> {
   const registry = jobRegistry(outcome, {});
   const gateway = new Pushgateway(url, { timeout: 10_000 }, registry);
-  const groupings = { instance: outcome.pipeline };
+  const groupings = pushGroupings(outcome.pipeline, namespace);
   if (outcome.succeeded) {
     await gateway.pushAdd({ jobName: 'eventpipeline-archiver', groupings });
   } else {
