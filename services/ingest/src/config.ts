@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { MAX_JSON_DEPTH, env } from '@event-pipeline/platform';
 
+/** Idempotent producers side by side unless KAFKA_PRODUCER_LANES says otherwise (bench/ingest.ts). */
+export const DEFAULT_PRODUCER_LANES = 4;
+
 /** Every environment variable ingest reads; main.ts parses it once with parseConfig. */
 export const ingestConfigSchema = z
   .object({
@@ -14,6 +17,8 @@ export const ingestConfigSchema = z
     KAFKA_BATCH_BYTES: env.byteSize().prefault('768KiB'),
     KAFKA_BUFFER_MESSAGES: env.positiveInt().prefault('50000'),
     KAFKA_SEND_TIMEOUT: env.duration().prefault('10s'),
+    /** Idempotent producers side by side (one request in flight each); a key keeps its lane. */
+    KAFKA_PRODUCER_LANES: env.positiveInt({ max: 16 }).prefault(String(DEFAULT_PRODUCER_LANES)),
     REDIS_URL: z.string().min(1),
     REDIS_KEY_PREFIX: z.string().default('ingest:'),
     API_KEYS_FILE: z.string().min(1).optional(),

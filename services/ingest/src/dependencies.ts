@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import { createEventProducer, createKafkaClient } from '@event-pipeline/platform';
+import { createKafkaClient, createLanedProducer } from '@event-pipeline/platform';
 import type { EventCompression, EventProducer, Logger, Metrics } from '@event-pipeline/platform';
+import { DEFAULT_PRODUCER_LANES } from './config.ts';
 import { createIdempotencyStore } from './idempotency.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import { createIngestMetrics } from './ingest-metrics.ts';
@@ -25,6 +26,8 @@ export interface ConnectionOptions {
   readonly maxBatchBytes?: number;
   readonly maxBufferedMessages?: number;
   readonly sendTimeoutMs?: number;
+  /** Idempotent producers side by side; 1 is a single producer. */
+  readonly producerLanes?: number;
 }
 
 export interface Connections {
@@ -57,7 +60,8 @@ export function createConnections(options: ConnectionOptions): Connections {
     logger,
     config: { retry: { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 } },
   });
-  const producer = createEventProducer({
+  const producer = createLanedProducer({
+    lanes: options.producerLanes ?? DEFAULT_PRODUCER_LANES,
     kafka,
     topic: options.topic,
     logger,

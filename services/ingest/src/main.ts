@@ -46,6 +46,7 @@ const { producer, limiter, idempotency, redis } = createConnections({
   maxBatchBytes: config.KAFKA_BATCH_BYTES,
   maxBufferedMessages: config.KAFKA_BUFFER_MESSAGES,
   sendTimeoutMs: config.KAFKA_SEND_TIMEOUT,
+  producerLanes: config.KAFKA_PRODUCER_LANES,
 });
 lifecycle.onShutdown('redis: quit', async () => {
   await redis.quit();

@@ -5,10 +5,12 @@ import {
   ProducerOverloadedError,
   createEventProducer,
   createKafkaClient,
+  createLanedProducer,
   createLogger,
   encodeEventMessage,
   enrichEvent,
   headerText,
+  laneOf,
 } from '@event-pipeline/platform';
 import type { EventProducer } from '@event-pipeline/platform';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
@@ -102,6 +104,62 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
       );
     } finally {
       await small.disconnect();
+    }
+  });
+
+  it('lanes: several producers in flight, every send acknowledged, each key still in send order', async () => {
+    const logger = createLogger({ name: 'producer-test', level: 'silent' });
+    const laneTopic = uniqueName('ingest-lanes');
+    await createTopic(brokers, laneTopic, 3);
+    const lanes = 3;
+    const laneBatches = new Map<string, number>();
+    const laned = createLanedProducer({
+      lanes,
+      kafka: createKafkaClient({ brokers: [brokers], clientId: 'producer-test-lanes', logger }),
+      topic: laneTopic,
+      logger,
+      lingerMs: 1,
+      maxBatchMessages: 20,
+    });
+    await laned.connect();
+    const users = Array.from({ length: 8 }, (_, i) => `lane-user-${i}`);
+    assert.ok(
+      new Set(users.map((user) => laneOf(user, lanes))).size > 1,
+      'the test keys spread over more than one lane',
+    );
+    try {
+      // Every send is issued before any is acknowledged, in one order per key.
+      const sends = Array.from({ length: 400 }, (_, seq) => {
+        const user = users[seq % users.length] ?? '';
+        laneBatches.set(user, (laneBatches.get(user) ?? 0) + 1);
+        return laned.send([
+          encodeEventMessage(
+            enrichEvent(
+              { type: 't', id: `lane-${String(seq).padStart(4, '0')}`, userId: user },
+              receipt,
+            ),
+          ),
+        ]);
+      });
+      await Promise.all(sends);
+      assert.ok(laned.connected());
+      assert.equal(laned.buffered(), 0);
+      const read = await readTopic(brokers, laneTopic);
+      assert.equal(read.length, 400, 'every acknowledged event is in the topic, once');
+      const perUser = new Map<string, string[]>();
+      for (const m of read) {
+        const user = m.key?.toString() ?? '';
+        const list = perUser.get(user) ?? [];
+        list.push(headerText(m.headers, EVENT_HEADERS.dedupKey) ?? '');
+        perUser.set(user, list);
+      }
+      for (const user of users) {
+        const ids = perUser.get(user) ?? [];
+        assert.equal(ids.length, laneBatches.get(user));
+        assert.deepEqual(ids, [...ids].sort(), `events of ${user} arrive in the order sent`);
+      }
+    } finally {
+      await laned.disconnect();
     }
   });
 });

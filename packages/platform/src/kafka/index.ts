@@ -18,4 +18,6 @@ export {
   ProducerUnavailableError,
   createEventProducer,
 } from './producer.ts';
+export { createLanedProducer, laneOf, splitByLane } from './producer-lanes.ts';
+export type { LanedProducerOptions } from './producer-lanes.ts';
 export * from './consumer-lag.ts';
