@@ -44,6 +44,8 @@ const DUP_RATIO = 0.3;
 const OFFERED_RATE = Number(process.env.BENCH_RATE ?? 5_000);
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 20);
 const PARTITIONS = 4;
+/** Partitions the one consumer works on at once (PARTITIONS_CONSUMED_CONCURRENTLY in main.ts). */
+const CONSUMED_CONCURRENTLY = Number(process.env.BENCH_CONSUMED_CONCURRENTLY ?? 2);
 const DIRECT = process.env.BENCH_DIRECT === '1';
 const WITH_REDIS = process.env.BENCH_REDIS !== '0';
 const MODE = DIRECT
@@ -128,7 +130,7 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
     windowMs: 86_400_000,
     batchSize: 2_000,
     maxBytesPerPartition: 4 * 1024 * 1024,
-    partitionsConsumedConcurrently: 2,
+    partitionsConsumedConcurrently: CONSUMED_CONCURRENTLY,
     port: 0,
     host: '127.0.0.1',
     onCommitted: (batch) => {
