@@ -203,6 +203,13 @@ async function startControlPlane(ctx: ComponentContext, bins: KubernetesBinaries
       `--cluster-signing-cert-file=${pki.ca.cert}`,
       `--cluster-signing-key-file=${pki.ca.key}`,
       '--profiling=false',
+      // One loopback API server and no other tenant: the defaults (20 requests/s per controller,
+      // 5 Deployments and ReplicaSets synced at a time) would make this control plane, not the
+      // code under test, the bottleneck of every test and benchmark that creates many workloads.
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+      '--concurrent-deployment-syncs=10',
+      '--concurrent-replicaset-syncs=10',
     ],
   });
   const scheduler = await ctx.spawn({
