@@ -227,8 +227,15 @@ try {
   log(`idle for ${IDLE_SECONDS} s (resync every ${RESYNC_SECONDS} s)`);
   const reconcilesBeforeIdle = await reconcileCount();
   const writesBeforeIdle = writes;
+  const kindsBeforeIdle = new Map(byKind);
   await sleep(IDLE_SECONDS * 1000);
   const idleWrites = writes - writesBeforeIdle;
+  const idleKinds = Object.fromEntries(
+    [...byKind.entries()]
+      .map(([kind, count]) => [kind, count - (kindsBeforeIdle.get(kind) ?? 0)] as const)
+      .filter(([, count]) => count > 0)
+      .sort(),
+  );
   const idleReconciles = (await reconcileCount()) - reconcilesBeforeIdle;
   await operator.stop();
   const resultsDir = new URL('results/', import.meta.url);
@@ -306,6 +313,7 @@ try {
     writesPerPipeline: Number((writesSettled / PIPELINES).toFixed(2)),
     writesByKind: kindsSettled,
     idleWrites,
+    idleWritesByKind: idleKinds,
     idleReconciles,
     baselineDirectMs: Math.round(baselineMs),
     readyVsBaselineRatio: Number((readyMs / baselineMs).toFixed(2)),
@@ -328,6 +336,7 @@ try {
   console.log(`${'-'.repeat(width)}  -----`);
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log('\nwrites by verb and kind:', JSON.stringify(kindsSettled));
+  console.log('writes while idle by verb and kind:', JSON.stringify(idleKinds));
   const out = new URL('results/operator.json', import.meta.url);
   await mkdir(new URL('results/', import.meta.url), { recursive: true });
   await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
