@@ -74,6 +74,13 @@ async function archive(config: ArchiverEnv, logger: Logger): Promise<number> {
     connectionString: config.DATABASE_URL,
     application_name: 'eventpipeline-archiver-export',
   });
+  // A session PostgreSQL ends (restart, failover) fails the running query, and the job exits with
+  // a clear message; without a listener pg would also throw the same error as an uncaught event.
+  for (const pgClient of [client, exportClient]) {
+    pgClient.on('error', (error) => {
+      log.warn({ err: error }, 'PostgreSQL ended the session');
+    });
+  }
   const crashAt = config.ARCHIVER_CRASH_AT;
   const reached = (point: CrashPoint): void => {
     if (point !== crashAt) return;

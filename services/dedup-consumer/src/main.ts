@@ -45,6 +45,9 @@ lifecycle.installSignalHandlers(process);
 const db = createDatabase({
   connectionString: config.DATABASE_URL,
   maxConnections: config.DATABASE_POOL_SIZE,
+  onConnectionError: (error) => {
+    logger.warn({ err: error }, 'PostgreSQL ended a pooled session; the pool reconnects');
+  },
 });
 const redis =
   config.REDIS_URL === undefined

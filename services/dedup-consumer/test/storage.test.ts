@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/storage/database.ts';
+import { eventually } from '../../../test/support/kubernetes.ts';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
 import { createDatabase } from '../src/storage/database.ts';
 import { expireKeys } from '../src/storage/expire-keys.ts';
@@ -24,6 +26,36 @@ describe('PostgreSQL storage', () => {
   });
   after(async () => {
     await db.destroy();
+  });
+
+  it('survives PostgreSQL ending a session kysely has checked out, and reconnects', async () => {
+    const errors: Error[] = [];
+    const own = createDatabase({
+      connectionString: url,
+      maxConnections: 1,
+      onConnectionError: (error) => errors.push(error),
+    });
+    try {
+      await own
+        .connection()
+        .execute(async (conn) => {
+          const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(conn);
+          // From another session, as a restart or a failover would: the checked-out client is
+          // idle, so pg reports the end of its session as an 'error' event, not a failed query.
+          await query(url, 'SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+          await eventually(
+            'the session end to be reported',
+            () => Promise.resolve(errors.length > 0 ? true : undefined),
+            10_000,
+          );
+        })
+        .catch(() => undefined);
+      assert.match(errors[0]?.message ?? '', /terminating connection/);
+      const { rows } = await sql<{ one: number }>`SELECT 1 AS one`.execute(own);
+      assert.deepEqual(rows, [{ one: 1 }], 'the pool opened a new session');
+    } finally {
+      await own.destroy();
+    }
   });
 
   it('migrates idempotently when several processes run migrations at once (advisory lock)', async () => {

@@ -7,6 +7,8 @@ import type { ClientEvent, EventMessage, StoredEvent } from '@event-pipeline/pla
 export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
   const dbName = name.replaceAll(/[^a-z0-9_]/g, '_');
   const client = new pg.Client({ connectionString: serverUrl });
+  // Fault tests stop PostgreSQL under these clients; a failed call rejects, nothing may throw.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(`CREATE DATABASE ${dbName}`);
@@ -24,6 +26,7 @@ export async function query<R extends pg.QueryResultRow>(
   values: unknown[] = [],
 ): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return (await client.query<R>(text, values)).rows;

@@ -38,12 +38,15 @@ export interface DatabaseOptions {
   readonly maxConnections?: number;
   /** Per-connection statement timeout; a hung query must not hold a partition forever. */
   readonly statementTimeoutMs?: number;
+  /** Told when PostgreSQL ends a pooled session (a restart); the pool then opens a new one. */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 export function createDatabase({
   connectionString,
   maxConnections = 10,
   statementTimeoutMs = 60_000,
+  onConnectionError = () => undefined,
 }: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString,
@@ -51,7 +54,15 @@ export function createDatabase({
     connectionTimeoutMillis: 5_000,
     statement_timeout: statementTimeoutMs,
   });
-  // An idle client's connection dying (PostgreSQL restarted) must not crash the process.
+  // A connection dying (PostgreSQL stopped or restarted) must not crash the process. The pool
+  // listens on idle clients only ('error' below); a client checked out by kysely has no listener
+  // of the pool's, and pg emits 'error' on it when the server ends the session between two
+  // statements or after the active query has already been failed. The query in flight still
+  // rejects, so the batch is retried; the pool drops the broken client when it is released.
+  // Told once, by the client's own listener; the pool's re-emit of an idle client's error is muted.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
