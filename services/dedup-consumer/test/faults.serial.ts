@@ -196,6 +196,7 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
     const db = createDatabase({ connectionString: setup.url });
     const redis = createRedisClient(env.REDIS_URL ?? '', () => undefined);
     const { consumer, metrics } = await inProcess(setup, db, { redis });
+    let redisDown = false;
     try {
       const producing = produceSlowly(producer, setup.topic, shuffled(storm.messages), {
         chunk: 400,
@@ -205,13 +206,17 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
       await redis.flushall();
       await waitForRows(setup.url, setup.pipeline, 4_000);
       await killComponent({ stateDir, component: 'redis' });
+      redisDown = true;
       const whileDown = await rowsOf(setup.url, setup.pipeline);
       await waitForRows(setup.url, setup.pipeline, whileDown + 2_000);
       await startComponent({ stateDir, component: 'redis' });
+      redisDown = false;
       await producing;
       await assertExactlyOnce(setup, storm.keys);
       assert.ok((await metricSum(metrics, 'eventpipeline_consumer_redis_errors_total')) > 0);
     } finally {
+      // A failure above must not leave the next test without Redis.
+      if (redisDown) await startComponent({ stateDir, component: 'redis' });
       await consumer.stop();
       redis.disconnect();
       await db.destroy();
@@ -223,6 +228,7 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
     const storm = duplicateStorm(setup.pipeline, 12_000, 0.3);
     const db = createDatabase({ connectionString: setup.url });
     const { consumer, metrics } = await inProcess(setup, db);
+    let postgresDown = false;
     try {
       const producing = produceSlowly(producer, setup.topic, shuffled(storm.messages), {
         chunk: 400,
@@ -230,6 +236,7 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
       });
       await waitForRows(setup.url, setup.pipeline, 2_000);
       await stopComponent({ stateDir, component: 'postgres' });
+      postgresDown = true;
       await eventually('a partition paused', async () =>
         (await metricSum(metrics, 'eventpipeline_consumer_paused_partitions')) > 0
           ? true
@@ -245,10 +252,13 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
       const ready = await fetch(`http://127.0.0.1:${consumer.port}/readyz`);
       assert.equal(ready.status, 503, '/readyz reports PostgreSQL unreachable');
       await startComponent({ stateDir, component: 'postgres' });
+      postgresDown = false;
       await producing;
       await assertExactlyOnce(setup, storm.keys);
       assert.ok((await metricSum(metrics, 'eventpipeline_consumer_store_errors_total')) > 0);
     } finally {
+      // A failure above must not leave the next test without PostgreSQL.
+      if (postgresDown) await startComponent({ stateDir, component: 'postgres' });
       await consumer.stop();
       await db.destroy();
     }
