@@ -54,7 +54,9 @@ export interface ReconcilerContext {
   readonly now: () => Date;
   /** After this long, a deletion gives up on Kafka and removes the finalizer anyway. */
   readonly finalizerTimeoutMs: number;
-  /** A successful topic check (and the lag in status) is reused this long for the same generation. */
+  /**
+   * A successful topic check that also read the lag is reused this long for the same generation.
+   */
   readonly topicRecheckMs: number;
   readonly onKafkaError?: (operation: string) => void;
 }
@@ -340,7 +342,10 @@ export function createReconciler(ctx: ReconcilerContext): Reconciler {
         topic = known.result;
       } else {
         topic = await topicOutcome(pipeline, object);
-        if (topic.outcome.ok) {
+        // Reused only once the lag was read too: right after a topic is created the lag is often
+        // not readable yet, and the next reconcile (children becoming ready trigger plenty) looks
+        // again, so status settles while the pipeline comes up instead of a resync later.
+        if (topic.outcome.ok && topic.lag !== undefined) {
           topicMemo.set(pipeline.metadata.uid, {
             generation,
             at: ctx.now().getTime(),
