@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
+import { versions } from '@event-pipeline/stack';
 import { setting } from '../support/stack.ts';
 
 const exec = promisify(execFile);
@@ -12,7 +13,7 @@ const exec = promisify(execFile);
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const chartDir = path.join(repoRoot, 'charts', 'event-pipeline');
 /** The Kubernetes version the stack runs; `helm template` otherwise assumes an old default. */
-export const KUBE_VERSION = '1.36.3';
+export const KUBE_VERSION = versions.kubernetes.replace(/^v/, '');
 
 export interface KubeObject {
   apiVersion: string;
@@ -53,14 +54,20 @@ export interface RenderOptions {
   release?: string;
   namespace?: string;
   valuesFiles?: readonly string[];
-  set?: Readonly<Record<string, string>>;
+  /** Numbers go through --set-json (--set would read 0.25 as a string). */
+  set?: Readonly<Record<string, string | number | boolean>>;
+  /** Render only these templates (`templates/...`). */
+  showOnly?: readonly string[];
 }
 
 export function renderArgs(options: RenderOptions = {}): string[] {
   const args = [options.release ?? 'ep', chartDir, '--namespace', options.namespace ?? 'ep-system'];
   for (const file of options.valuesFiles ?? []) args.push('--values', file);
-  for (const [key, value] of Object.entries(options.set ?? {}))
-    args.push('--set', `${key}=${value}`);
+  for (const [key, value] of Object.entries(options.set ?? {})) {
+    if (typeof value === 'number') args.push('--set-json', `${key}=${JSON.stringify(value)}`);
+    else args.push('--set', `${key}=${String(value)}`);
+  }
+  for (const template of options.showOnly ?? []) args.push('--show-only', template);
   return args;
 }
 
