@@ -36,6 +36,8 @@ import { contains } from './runtime/contains.ts';
 import type { Action } from './runtime/controller.ts';
 import { addFinalizer, finalizerStep, removeFinalizer } from './runtime/finalizer.ts';
 import type { KubeWriter } from './runtime/kube-writer.ts';
+import { lagRetryAfter, nextCheck, reusable } from './topic-recheck.ts';
+import type { TopicCheck } from './topic-recheck.ts';
 
 export const pipelineResource = { group: API_GROUP, version: API_VERSION, plural: PLURAL };
 
@@ -54,9 +56,7 @@ export interface ReconcilerContext {
   readonly now: () => Date;
   /** After this long, a deletion gives up on Kafka and removes the finalizer anyway. */
   readonly finalizerTimeoutMs: number;
-  /**
-   * A successful topic check that also read the lag is reused this long for the same generation.
-   */
+  /** A successful topic check (and the lag in status) is reused this long for the same generation. */
   readonly topicRecheckMs: number;
   readonly onKafkaError?: (operation: string) => void;
 }
@@ -111,7 +111,7 @@ export function createReconciler(ctx: ReconcilerContext): Reconciler {
   const pending = new PendingWrites();
   const topicMemo = new Map<
     string,
-    { generation: number; at: number; result: { outcome: TopicOutcome; lag?: number } }
+    { check: TopicCheck; result: { outcome: TopicOutcome; lag?: number } }
   >();
 
   const resolveBrokers = (pipeline: EventPipeline) => brokersOf(pipeline, ctx.readSecret);
@@ -336,19 +336,21 @@ export function createReconciler(ctx: ReconcilerContext): Reconciler {
     const generation = pipeline.metadata.generation ?? 0;
     const known = topicMemo.get(pipeline.metadata.uid);
     try {
-      if (known?.generation === generation && ctx.now().getTime() - known.at < ctx.topicRecheckMs) {
-        // Child status changes trigger most reconciles; Kafka only needs a look when the spec
-        // changed or the last look is older than topicRecheckMs.
+      if (
+        known !== undefined &&
+        reusable(known.check, generation, ctx.now().getTime(), ctx.topicRecheckMs)
+      ) {
         topic = known.result;
       } else {
         topic = await topicOutcome(pipeline, object);
-        // Reused only once the lag was read too: right after a topic is created the lag is often
-        // not readable yet, and the next reconcile (children becoming ready trigger plenty) looks
-        // again, so status settles while the pipeline comes up instead of a resync later.
-        if (topic.outcome.ok && topic.lag !== undefined) {
+        if (topic.outcome.ok) {
           topicMemo.set(pipeline.metadata.uid, {
-            generation,
-            at: ctx.now().getTime(),
+            check: nextCheck(
+              known?.check,
+              generation,
+              ctx.now().getTime(),
+              topic.lag !== undefined,
+            ),
             result: topic,
           });
         } else {
@@ -396,7 +398,9 @@ export function createReconciler(ctx: ReconcilerContext): Reconciler {
       lag: topic.lag ?? pipeline.status?.consumers?.lag,
     };
     await writeStatus(object, computeStatus(pipeline, observed));
-    return kafkaDown ? { backoff: true } : {};
+    if (kafkaDown) return { backoff: true };
+    const retryAfter = lagRetryAfter(topicMemo.get(pipeline.metadata.uid)?.check);
+    return retryAfter === undefined ? {} : { requeueAfterMs: retryAfter };
   };
 
   return { reconcile };

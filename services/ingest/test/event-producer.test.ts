@@ -112,7 +112,7 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
     const laneTopic = uniqueName('ingest-lanes');
     await createTopic(brokers, laneTopic, 3);
     const lanes = 3;
-    const laneBatches = new Map<string, number>();
+    const sentPerUser = new Map<string, number>();
     const laned = createLanedProducer({
       lanes,
       kafka: createKafkaClient({ brokers: [brokers], clientId: 'producer-test-lanes', logger }),
@@ -131,7 +131,7 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
       // Every send is issued before any is acknowledged, in one order per key.
       const sends = Array.from({ length: 400 }, (_, seq) => {
         const user = users[seq % users.length] ?? '';
-        laneBatches.set(user, (laneBatches.get(user) ?? 0) + 1);
+        sentPerUser.set(user, (sentPerUser.get(user) ?? 0) + 1);
         return laned.send([
           encodeEventMessage(
             enrichEvent(
@@ -155,7 +155,7 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
       }
       for (const user of users) {
         const ids = perUser.get(user) ?? [];
-        assert.equal(ids.length, laneBatches.get(user));
+        assert.equal(ids.length, sentPerUser.get(user));
         assert.deepEqual(ids, [...ids].sort(), `events of ${user} arrive in the order sent`);
       }
     } finally {

@@ -1,4 +1,4 @@
-import { createEventProducer } from './producer.ts';
+import { DEFAULT_MAX_BUFFERED_MESSAGES, createEventProducer } from './producer.ts';
 import type { EventProducer, EventProducerOptions } from './producer.ts';
 import type { EventMessage } from './event-message.ts';
 
@@ -47,7 +47,10 @@ export interface LanedProducerOptions extends EventProducerOptions {
 export function createLanedProducer(options: LanedProducerOptions): EventProducer {
   const { lanes: count, ...single } = options;
   if (count <= 1) return createEventProducer(single);
-  const perLaneBuffer = Math.max(1, Math.floor((single.maxBufferedMessages ?? 20_000) / count));
+  const perLaneBuffer = Math.max(
+    1,
+    Math.floor((single.maxBufferedMessages ?? DEFAULT_MAX_BUFFERED_MESSAGES) / count),
+  );
   const lanes = Array.from({ length: count }, (_, lane) =>
     createEventProducer({
       ...single,

@@ -65,6 +65,9 @@ export interface EventProducerOptions {
   readonly producerConfig?: Omit<ProducerConfig, 'idempotent' | 'maxInFlightRequests'>;
 }
 
+/** Messages buffered or in flight before send() refuses more, unless told otherwise. */
+export const DEFAULT_MAX_BUFFERED_MESSAGES = 20_000;
+
 interface Pending {
   readonly messages: readonly EventMessage[];
   readonly bytes: number;
@@ -87,7 +90,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
     maxBatchMessages = 500,
     lingerMs = 2,
     maxBatchBytes = 768 * 1024,
-    maxBufferedMessages = 20_000,
+    maxBufferedMessages = DEFAULT_MAX_BUFFERED_MESSAGES,
     compression = 'gzip',
     compressMinMessages = 16,
     maxInFlightBatches = 1,

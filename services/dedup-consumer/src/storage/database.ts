@@ -54,12 +54,10 @@ export function createDatabase({
     connectionTimeoutMillis: 5_000,
     statement_timeout: statementTimeoutMs,
   });
-  // A connection dying (PostgreSQL stopped or restarted) must not crash the process. The pool
-  // listens on idle clients only ('error' below); a client checked out by kysely has no listener
-  // of the pool's, and pg emits 'error' on it when the server ends the session between two
-  // statements or after the active query has already been failed. The query in flight still
-  // rejects, so the batch is retried; the pool drops the broken client when it is released.
-  // Told once, by the client's own listener; the pool's re-emit of an idle client's error is muted.
+  // PostgreSQL ending a session (stop, restart) must not crash the process. pg-pool listens on
+  // idle clients only and kysely adds no listener to the client it holds, so each client gets its
+  // own; the query in flight still fails (its batch is retried) and the pool drops the client.
+  // The pool's re-emit of an idle client's error is muted: the client's listener already told.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => {
     client.on('error', onConnectionError);
