@@ -2,7 +2,7 @@
 // that parses the same JSON and answers 202, on loopback, with Kafka and Redis from a private stack.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,8 @@ interface Row {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /** CPU time the server process spent per accepted event (user + system), from /proc. */
+  serverCpuUsPerEvent: number;
 }
 
 async function main(): Promise<void> {
@@ -111,16 +113,23 @@ async function main(): Promise<void> {
       ['single', single, 1],
       [`batch-${BATCH_SIZE}`, batch, BATCH_SIZE],
     ] as const) {
-      for (const [server, port, pathName] of [
-        ['baseline', baselinePort, scenario === 'single' ? '/v1/events' : '/v1/batch'],
-        ['ingest', ingestPort, scenario === 'single' ? '/v1/events' : '/v1/batch'],
+      for (const [server, port, pathName, pid] of [
+        [
+          'baseline',
+          baselinePort,
+          scenario === 'single' ? '/v1/events' : '/v1/batch',
+          baseline.pid,
+        ],
+        ['ingest', ingestPort, scenario === 'single' ? '/v1/events' : '/v1/batch', ingest.pid],
       ] as const) {
         const url = `http://127.0.0.1:${port}${pathName}`;
         await load(url, body, 2); // warm-up
         process.stderr.write(
           `${server} ${scenario}: ${DURATION_S} s at ${CONNECTIONS} connections\n`,
         );
+        const cpuBefore = await cpuSeconds(pid);
         const result = await load(url, body, DURATION_S);
+        const cpu = (await cpuSeconds(pid)) - cpuBefore;
         const ok = result.requests.total - result.non2xx;
         rows.push({
           server,
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
           p99Ms: result.latency.p99,
           non2xx: result.non2xx,
           errors: result.errors + result.timeouts,
+          serverCpuUsPerEvent: ok === 0 ? 0 : Math.round((cpu * 1e6) / (ok * events)),
         });
       }
     }
@@ -172,6 +182,7 @@ async function main(): Promise<void> {
         'p99 ms': r.p99Ms,
         non2xx: r.non2xx,
         errors: r.errors,
+        'server CPU µs/event': r.serverCpuUsPerEvent,
       })),
     );
     console.log(
@@ -195,6 +206,13 @@ async function main(): Promise<void> {
     await sleep(1_000);
     await down({ stateDir });
   }
+}
+
+/** utime + stime of a process, in seconds (Linux /proc; clock ticks are 100 Hz). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid ?? 0}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function load(url: string, body: string, seconds: number): Promise<autocannon.Result> {

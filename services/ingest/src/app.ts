@@ -82,7 +82,6 @@ export function createIngestApp(deps: IngestDeps): Express {
   const app = express();
   // Do not advertise the framework and its version to every client.
   app.disable('x-powered-by');
-  app.disable('x-powered-by');
   app.disable('etag');
   app.set('trust proxy', config.trustProxy);
 

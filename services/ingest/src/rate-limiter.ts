@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '@event-pipeline/platform';
-import { TOKEN_BUCKET_LUA, takeTokens } from './token-bucket.ts';
+import { TOKEN_BUCKETS_LUA, bucketsCall, takeTokens } from './token-bucket.ts';
 import type { BucketRule, BucketState } from './token-bucket.ts';
 
 export type RedisDownMode = 'open' | 'closed';
@@ -36,25 +36,31 @@ export interface RateLimiterOptions extends BucketRule {
 }
 
 type BucketRedis = Redis & {
-  eventpipelineTokenBucket(
-    key: string,
-    rate: number,
-    burst: number,
-    cost: number,
-  ): Promise<[number, number, number, number]>;
+  eventpipelineTokenBuckets(numberOfKeys: number, ...keysThenArgs: string[]): Promise<number[]>;
 };
 
+interface PendingTake {
+  readonly principal: string;
+  readonly cost: number;
+  readonly resolve: (decision: RateDecision) => void;
+}
+
+/** Requests decided by one Redis call at most (a busier turn of the event loop makes several). */
+const MAX_TAKES_PER_CALL = 256;
+
 /**
- * Token buckets in Redis (one Lua script, atomic, shared by every replica), counting events. When
- * Redis cannot answer, a bucket in this process takes over (open) or requests are refused (closed).
+ * Token buckets in Redis (one Lua script, atomic, shared by every replica), counting events. The
+ * requests that arrive in one turn of the event loop are decided together by one script call, in
+ * arrival order: one round trip instead of one per request. When Redis cannot answer, a bucket in
+ * this process takes over (open) or requests are refused (closed).
  */
 export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const { redis, keyPrefix, whenRedisDown, rate, burst, onFallback, onRedisState } = options;
   const now = options.now ?? Date.now;
   const maxLocalBuckets = options.maxLocalBuckets ?? 10_000;
   const log = options.logger.child({ component: 'rate-limiter' });
-  if (!('eventpipelineTokenBucket' in redis)) {
-    redis.defineCommand('eventpipelineTokenBucket', { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+  if (!('eventpipelineTokenBuckets' in redis)) {
+    redis.defineCommand('eventpipelineTokenBuckets', { lua: TOKEN_BUCKETS_LUA });
   }
   const scripted = redis as BucketRedis;
   const local = new Map<string, BucketState>();
@@ -85,38 +91,60 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return { ...decision, limit: burst, source: 'local' };
   };
 
+  const refuse = (): RateDecision => ({
+    allowed: false,
+    limit: burst,
+    remaining: 0,
+    retryAfterMs: 1000,
+    resetMs: 1000,
+    source: 'unavailable',
+  });
+
+  const decide = async (takes: readonly PendingTake[]): Promise<void> => {
+    const { keys, args } = bucketsCall(
+      takes.map(({ principal, cost }) => ({ key: `${keyPrefix}ratelimit:${principal}`, cost })),
+      { rate, burst },
+    );
+    let replies: number[];
+    try {
+      replies = await scripted.eventpipelineTokenBuckets(keys.length, ...keys, ...args);
+      setUp(true);
+    } catch (error) {
+      setUp(false, error);
+      for (const take of takes) {
+        onFallback?.(whenRedisDown);
+        take.resolve(whenRedisDown === 'open' ? takeLocally(take.principal, take.cost) : refuse());
+      }
+      return;
+    }
+    takes.forEach((take, i) => {
+      const retry = replies[4 * i + 2] ?? 0;
+      take.resolve({
+        allowed: replies[4 * i] === 1,
+        limit: burst,
+        remaining: replies[4 * i + 1] ?? 0,
+        retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
+        resetMs: replies[4 * i + 3] ?? 0,
+        source: 'redis',
+      });
+    });
+  };
+
+  let queue: PendingTake[] = [];
+  const flush = (): void => {
+    const takes = queue;
+    queue = [];
+    for (let i = 0; i < takes.length; i += MAX_TAKES_PER_CALL) {
+      void decide(takes.slice(i, i + MAX_TAKES_PER_CALL));
+    }
+  };
+
   return {
     redisUp: () => up,
-    take: async (principal, cost) => {
-      try {
-        const [allowed, remaining, retry, reset] = await scripted.eventpipelineTokenBucket(
-          `${keyPrefix}ratelimit:${principal}`,
-          rate,
-          burst,
-          cost,
-        );
-        setUp(true);
-        return {
-          allowed: allowed === 1,
-          limit: burst,
-          remaining,
-          retryAfterMs: retry < 0 ? Number.POSITIVE_INFINITY : retry,
-          resetMs: reset,
-          source: 'redis',
-        };
-      } catch (error) {
-        setUp(false, error);
-        onFallback?.(whenRedisDown);
-        if (whenRedisDown === 'open') return takeLocally(principal, cost);
-        return {
-          allowed: false,
-          limit: burst,
-          remaining: 0,
-          retryAfterMs: 1000,
-          resetMs: 1000,
-          source: 'unavailable',
-        };
-      }
-    },
+    take: (principal, cost) =>
+      new Promise<RateDecision>((resolve) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ principal, cost, resolve });
+      }),
   };
 }
