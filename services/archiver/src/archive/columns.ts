@@ -23,12 +23,24 @@ export const ARCHIVED_COLUMNS = [
 
 export const COLUMN_NAMES: readonly string[] = ARCHIVED_COLUMNS.map(([name]) => name);
 
+/** Who did it: the user when known, else the anonymous id. */
+export const ACTOR = 'coalesce(user_id, anonymous_id)';
+
 /**
- * Columns DuckDB derives while converting, after the stored ones: the top-level keys of
- * `properties`, so "which properties do events carry" reads a small list column instead of parsing
- * every event's JSON at query time.
+ * Columns DuckDB derives while converting, after the stored ones, with the expression that
+ * computes each from the stored columns (the catalog uses it for parts written before the column
+ * existed):
+ * - `property_keys`: the top-level keys of `properties`, so "which properties do events carry"
+ *   reads a small list column instead of parsing every event's JSON at query time;
+ * - `actor_hash`: the first 64 bits of md5 of the actor (NULL without one), so "distinct users"
+ *   counts integers instead of strings: about twice as fast over 10 M events. md5, not DuckDB's
+ *   hash(), because its value must not change with the DuckDB version. Two actors share a hash
+ *   with probability ~n²/2⁶⁵ (about 3·10⁻⁸ for a million actors in a day).
  */
-export const DERIVED_COLUMNS = [['property_keys', 'VARCHAR[]', 'json_keys(properties)']] as const;
+export const DERIVED_COLUMNS = [
+  ['property_keys', 'VARCHAR[]', 'json_keys(properties)'],
+  ['actor_hash', 'UBIGINT', `('0x' || substr(md5(${ACTOR}), 1, 16))::UBIGINT`],
+] as const;
 
 /**
  * The order-independent checksum over dedup keys, the same number in both engines: the sum of the

@@ -1,9 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { ARCHIVED_COLUMNS, DERIVED_COLUMNS } from '../archive/columns.ts';
 import { publishFile } from '../archive/durable-files.ts';
 import { catalogPath, partsGlob } from '../archive/hive-layout.ts';
 import { duckLiteral } from '../archive/parquet-files.ts';
+import { viewColumns } from './view-columns.ts';
 
 /**
  * (Re)builds <archive>/catalog.duckdb: a view `events` over every Parquet part (hive columns
@@ -26,9 +28,10 @@ export async function refreshCatalog(
     const conn = await instance.connect();
     try {
       const all = [...ARCHIVED_COLUMNS, ...DERIVED_COLUMNS];
-      const columns = all.map(([name]) => name).join(', ');
+      const glob = duckLiteral(partsGlob(archiveDir));
       const source = hasParts
-        ? `SELECT pipeline, date, ${columns} FROM read_parquet(${duckLiteral(partsGlob(archiveDir))},
+        ? `SELECT pipeline, date, ${viewColumns(...(await derivedColumnsInParts(conn, glob)))}
+           FROM read_parquet(${glob},
              hive_partitioning = true, hive_types = {'pipeline': VARCHAR, 'date': DATE}, union_by_name = true)`
         : `SELECT NULL::VARCHAR AS pipeline, NULL::DATE AS date, ${all
             .map(([name, type]) => `NULL::${type} AS ${name}`)
@@ -46,4 +49,21 @@ export async function refreshCatalog(
   }
   await publishFile(temp, target);
   return target;
+}
+
+/** How many parts carry each derived column, and how many parts there are (footers only). */
+async function derivedColumnsInParts(
+  conn: DuckDBConnection,
+  glob: string,
+): Promise<[Map<string, number>, number]> {
+  const names = DERIVED_COLUMNS.map(([name]) => duckLiteral(name)).join(', ');
+  const reader = await conn.runAndReadAll(`
+    SELECT name, count(DISTINCT file_name)::INTEGER AS files FROM parquet_schema(${glob})
+    WHERE name IN (${names}) GROUP BY name
+    UNION ALL SELECT '', count(*)::INTEGER FROM glob(${glob})`);
+  const counts = new Map<string, number>();
+  for (const row of reader.getRowObjectsJS()) {
+    counts.set(typeof row.name === 'string' ? row.name : '', Number(row.files));
+  }
+  return [counts, counts.get('') ?? 0];
 }

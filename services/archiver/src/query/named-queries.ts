@@ -1,13 +1,11 @@
 import { z } from 'zod';
+import { ACTOR } from '../archive/columns.ts';
 
 /** Params common to the named queries: an inclusive range of UTC days (the hive `date` column). */
 const dateRange = {
   from: z.iso.date().default('1970-01-01'),
   to: z.iso.date().default('9999-12-31'),
 };
-
-/** Who did it: the user when known, else the anonymous id. */
-const ACTOR = 'coalesce(user_id, anonymous_id)';
 
 export interface NamedQuery {
   readonly description: string;
@@ -38,7 +36,8 @@ export const NAMED_QUERIES = {
   'daily-active-users': {
     description: 'distinct users (user id, else anonymous id) per UTC day',
     params: z.object(dateRange),
-    sql: `SELECT date, count(DISTINCT ${ACTOR}) AS users
+    // actor_hash: a 64-bit hash of the actor, stored in each part (see DERIVED_COLUMNS).
+    sql: `SELECT date, count(DISTINCT actor_hash) AS users
           FROM events WHERE date BETWEEN $1::DATE AND $2::DATE
           GROUP BY date ORDER BY date`,
     values: range,
