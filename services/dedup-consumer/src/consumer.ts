@@ -10,7 +10,8 @@ import { createConsumerMetrics } from './consumer-metrics.ts';
 import { createRedisDedup } from './dedup/redis-dedup.ts';
 import { reportLag } from './lag-reporter.ts';
 import { createPartitionKeeper } from './partition-keeper.ts';
-import { storeBatch } from './store-batch.ts';
+import { createMarkWriter } from './dedup/mark-writer.ts';
+import { recordStored, storeBatch } from './store-batch.ts';
 import type { StoreBatchDeps } from './store-batch.ts';
 import { expireKeys } from './storage/expire-keys.ts';
 import { runMigrations } from './storage/run-migrations.ts';
@@ -81,23 +82,29 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
 
+  const redisDedup =
+    deps.redis === undefined
+      ? undefined
+      : createRedisDedup({
+          redis: deps.redis,
+          prefix: deps.redisPrefix ?? `ep:dedup:${pipeline}`,
+          windowMs,
+          ...(deps.bloom === undefined
+            ? {}
+            : { bloomBits: deps.bloom.bits, bloomHashes: deps.bloom.hashes }),
+        });
+  const storeLogger = logger.child({ component: 'store' });
+  const marks = createMarkWriter((keys) =>
+    recordStored({ redisDedup, now, metrics, logger: storeLogger }, keys),
+  );
   const storeDeps: StoreBatchDeps = {
     db,
     producer,
-    redisDedup:
-      deps.redis === undefined
-        ? undefined
-        : createRedisDedup({
-            redis: deps.redis,
-            prefix: deps.redisPrefix ?? `ep:dedup:${pipeline}`,
-            windowMs,
-            ...(deps.bloom === undefined
-              ? {}
-              : { bloomBits: deps.bloom.bits, bloomHashes: deps.bloom.hashes }),
-          }),
+    redisDedup,
+    marks,
     partitions,
     pipeline,
-    logger: logger.child({ component: 'store' }),
+    logger: storeLogger,
     metrics,
     now,
     onCommitted: deps.onCommitted,
@@ -231,6 +238,7 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
     // disconnect stops fetching and waits for the running batch (which commits) before leaving.
     await consumer.disconnect();
     const results = await Promise.allSettled([
+      marks.drain(),
       producer.disconnect(),
       admin.disconnect(),
       health.close(),

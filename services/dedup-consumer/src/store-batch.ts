@@ -7,6 +7,7 @@ import type { Database } from './storage/database.ts';
 import type { Producer } from 'kafkajs';
 import { deadLetterMessage } from './dead-letter-message.ts';
 import type { ConsumerMetrics } from './consumer-metrics.ts';
+import type { MarkWriter } from './dedup/mark-writer.ts';
 import type { RedisDedup } from './dedup/redis-dedup.ts';
 import { planBatch } from './plan-batch.ts';
 import type { InputMessage } from './plan-batch.ts';
@@ -17,6 +18,8 @@ export interface StoreBatchDeps {
   readonly db: Kysely<Database>;
   readonly producer: Producer;
   readonly redisDedup: RedisDedup | undefined;
+  /** Writes the Redis marks of committed keys in the background (see recordStored below). */
+  readonly marks: MarkWriter;
   readonly partitions: PartitionKeeper;
   readonly pipeline: string;
   readonly logger: Logger;
@@ -41,7 +44,8 @@ const MAX_LINKS = 128;
 /**
  * Makes one chunk of a partition durable, in this order: poison messages to the dead-letter topic
  * (acks=all), the Redis fast path drops keys marked as stored, the rest go through PostgreSQL's
- * unique key in one transaction, and only after that commit the keys are marked in Redis.
+ * unique key in one transaction, and only after that commit the keys are marked in Redis (in the
+ * background: the chunk's offsets do not wait for the marks).
  * Resolves when the chunk's offsets may be committed; rejects (nothing to commit) otherwise.
  * Redis failures never reject: they only send more keys to PostgreSQL.
  */
@@ -106,10 +110,7 @@ export async function storeBatch(
     const result = await storeEvents(deps.db, deps.pipeline, toStore);
     const committedAt = deps.now().getTime();
 
-    await record(
-      deps,
-      toStore.map((r) => r.event.dedupKey),
-    );
+    await deps.marks.add(toStore.map((r) => r.event.dedupKey));
     const receivedAt = toStore.map((r) => Date.parse(r.event.receivedAt));
     for (const at of receivedAt) metrics.ingestToCommitSeconds.observe((committedAt - at) / 1000);
     deps.onCommitted?.({
@@ -153,7 +154,11 @@ async function probe(deps: StoreBatchDeps, keys: readonly string[]) {
   }
 }
 
-async function record(deps: StoreBatchDeps, keys: readonly string[]) {
+/** Marks committed keys in Redis; never rejects (a lost mark only sends a duplicate to PostgreSQL). */
+export async function recordStored(
+  deps: Pick<StoreBatchDeps, 'redisDedup' | 'now' | 'metrics' | 'logger'>,
+  keys: readonly string[],
+): Promise<void> {
   if (deps.redisDedup === undefined || keys.length === 0) return;
   try {
     await deps.redisDedup.recordStored(keys, deps.now().getTime());

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export interface BloomShape {
   /** Bits per slice. */
@@ -24,7 +24,7 @@ export function bloomPositions(
   key: string,
   { bits, hashes }: Pick<BloomShape, 'bits' | 'hashes'>,
 ): number[] {
-  const digest = createHash('sha256').update(key, 'utf8').digest();
+  const digest = hash('sha256', key, 'buffer');
   const h1 = digest.readUInt32BE(0);
   // Odd, so the k positions differ; `>>> 0` keeps it unsigned (`| 1` alone yields an int32).
   const h2 = (digest.readUInt32BE(4) | 1) >>> 0;
