@@ -100,8 +100,8 @@ interface WorkerSettings {
 }
 
 type FromWorker =
-  | { readonly kind: 'started' }
-  | { readonly kind: 'committed'; readonly batch: CommittedBatch }
+  | { readonly kind: 'started'; readonly busyMs: number }
+  | { readonly kind: 'committed'; readonly batch: CommittedBatch; readonly busyMs: number }
   | { readonly kind: 'stopped' };
 
 /** The consumer under test, in a worker thread so the HTTP load and ingest do not share its loop. */
@@ -134,10 +134,11 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
     port: 0,
     host: '127.0.0.1',
     onCommitted: (batch) => {
-      send({ kind: 'committed', batch });
+      // The worker's event-loop busy time so far: the consumer's own CPU cost per message.
+      send({ kind: 'committed', batch, busyMs: performance.eventLoopUtilization().active });
     },
   });
-  send({ kind: 'started' });
+  send({ kind: 'started', busyMs: performance.eventLoopUtilization().active });
   port.once('message', () => {
     void (async () => {
       await consumer.stop();
@@ -278,6 +279,8 @@ if (isMainThread) {
     let latencyPhaseStart = Number.POSITIVE_INFINITY;
     let consumed = 0;
     let lastCommit = 0;
+    let busyAtStart = 0;
+    let busyAtLastCommit = 0;
     log('draining the backlog with one consumer (in a worker thread: its own event loop)…');
     const worker = new Worker(new URL(import.meta.url), {
       workerData: {
@@ -290,12 +293,16 @@ if (isMainThread) {
     const started = Promise.withResolvers<number>();
     const stopped = Promise.withResolvers<undefined>();
     worker.on('message', (message: FromWorker) => {
-      if (message.kind === 'started') started.resolve(performance.now());
+      if (message.kind === 'started') {
+        busyAtStart = message.busyMs;
+        started.resolve(performance.now());
+      }
       if (message.kind === 'stopped') stopped.resolve(undefined);
       if (message.kind !== 'committed') return;
       const { batch } = message;
       consumed += batch.messages;
       lastCommit = performance.now();
+      if (latencyPhaseStart === Number.POSITIVE_INFINITY) busyAtLastCommit = message.busyMs;
       for (const receivedAt of batch.receivedAt) {
         if (receivedAt >= latencyPhaseStart) latencies.push(batch.committedAt - receivedAt);
       }
@@ -314,6 +321,7 @@ if (isMainThread) {
     };
     while (consumed < backlog.length || (await groupLag()) > 0) await sleep(100);
     const drainSeconds = (lastCommit - drainStarted) / 1000;
+    const consumerBusyUsPerMessage = ((busyAtLastCommit - busyAtStart) * 1000) / backlog.length;
 
     const client = new pg.Client({ connectionString: databaseUrl });
     client.on('error', (error) => log(`bench PostgreSQL client: ${error.message}`));
@@ -395,6 +403,8 @@ if (isMainThread) {
         seconds: drainSeconds,
         messagesPerSecond,
         rowsStoredPerSecond: storedPerSecond,
+        consumerBusyUsPerMessage,
+        consumerBusyShare: (busyAtLastCommit - busyAtStart) / 1000 / drainSeconds,
         rows: drained.rows,
         distinctKeys: drained.keys,
       },
@@ -428,6 +438,14 @@ if (isMainThread) {
         target: `≥ ${fmt(TARGETS.eventsPerSecond)}`,
       },
       'throughput (rows/s stored)': { value: fmt(storedPerSecond), target: '' },
+      'consumer event loop busy per message (µs)': {
+        value: consumerBusyUsPerMessage.toFixed(1),
+        target: '',
+      },
+      'consumer event loop busy share while draining': {
+        value: result.throughput.consumerBusyShare.toFixed(2),
+        target: '',
+      },
       'baseline: raw COPY (rows/s)': { value: fmt(copyPerSecond), target: '' },
       'ours / baseline (rows/s)': { value: result.ratio.oursOverBaseline.toFixed(3), target: '' },
       [`ingest→commit p50 at ${fmt(OFFERED_RATE)}/s (ms)`]: {

@@ -11,6 +11,8 @@ import { listPartitions } from '../src/storage/ensure-partitions.ts';
 import { dayPartition, dayStart } from '../src/storage/partition-days.ts';
 import { runMigrations } from '../src/storage/run-migrations.ts';
 import { storeEvents } from '../src/storage/store-events.ts';
+import fc from 'fast-check';
+import { clientEvent as anyClientEvent } from '../../../packages/platform/src/events/arbitraries.test-support.ts';
 import { clientEvent, createDatabaseOn, query, storedEvent } from './support.ts';
 
 const DAY = 86_400_000;
@@ -115,6 +117,69 @@ describe('PostgreSQL storage', () => {
       [pipeline, events[0]?.dedupKey],
     );
     assert.deepEqual(row?.properties, events[0]?.properties);
+  });
+
+  it('stores every field as the event had it: any Unicode text, nested JSON, absent fields NULL', async () => {
+    const instant = (value: Date | null) => (value === null ? undefined : value.getTime());
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyClientEvent, { minLength: 1, maxLength: 6 }), async (events) => {
+        const pipeline = uniqueName('fields');
+        const stored = events.map((event) => storedEvent(pipeline, event));
+        const unique = [...new Map(stored.map((event) => [event.dedupKey, event])).values()];
+        const records = unique.map((event, i) => ({ event, partition: 3, offset: String(i) }));
+        await storeEvents(db, pipeline, records);
+        const rows = await query<Record<string, unknown>>(
+          url,
+          `SELECT dedup_key, event_id, type, source, user_id, anonymous_id, event_time, sent_at,
+                  received_at, ingestion_id, properties, context, schema_version, kafka_partition,
+                  kafka_offset FROM events WHERE pipeline = $1 ORDER BY kafka_offset`,
+          [pipeline],
+        );
+        assert.equal(rows.length, records.length);
+        // SQL NULL, not the JSON value null (which the driver would also hand back as null).
+        const [nulls] = await query<{ properties: string; context: string }>(
+          url,
+          `SELECT count(*) FILTER (WHERE properties IS NULL)::text AS properties,
+                  count(*) FILTER (WHERE context IS NULL)::text AS context
+           FROM events WHERE pipeline = $1`,
+          [pipeline],
+        );
+        assert.deepEqual(nulls, {
+          properties: String(unique.filter((e) => e.properties === undefined).length),
+          context: String(unique.filter((e) => e.context === undefined).length),
+        });
+        rows.forEach((row, i) => {
+          const event = records[i]?.event;
+          assert.ok(event !== undefined);
+          assert.deepEqual(
+            {
+              ...row,
+              event_time: instant(row.event_time as Date | null),
+              sent_at: instant(row.sent_at as Date | null),
+              received_at: instant(row.received_at as Date | null),
+            },
+            {
+              dedup_key: event.dedupKey,
+              event_id: event.id ?? null,
+              type: event.type,
+              source: event.source ?? null,
+              user_id: event.userId ?? null,
+              anonymous_id: event.anonymousId ?? null,
+              event_time: event.timestamp === undefined ? undefined : Date.parse(event.timestamp),
+              sent_at: event.sentAt === undefined ? undefined : Date.parse(event.sentAt),
+              received_at: Date.parse(event.receivedAt),
+              ingestion_id: event.ingestionId,
+              properties: event.properties ?? null,
+              context: event.context ?? null,
+              schema_version: event.schemaVersion,
+              kafka_partition: 3,
+              kafka_offset: String(i),
+            },
+          );
+        });
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('puts a row whose day has no partition into the default partition instead of refusing it', async () => {

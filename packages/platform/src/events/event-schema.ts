@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findJsonObjectProblem, isStorableText } from './json-value.ts';
+import { findJsonObjectProblem, isJsonObjectWithin, isStorableText } from './json-value.ts';
 import type { JsonObject } from './json-value.ts';
 
 export const EVENT_SCHEMA_VERSION = 1;
@@ -32,7 +32,7 @@ const isoDateTime = () =>
   });
 
 const jsonObject = () =>
-  z.custom<JsonObject>((value) => findJsonObjectProblem(value, MAX_JSON_DEPTH) === undefined, {
+  z.custom<JsonObject>((value) => isJsonObjectWithin(value, MAX_JSON_DEPTH), {
     error: (issue) => {
       const problem = findJsonObjectProblem(issue.input, MAX_JSON_DEPTH);
       if (problem === undefined) return 'must be a JSON object';

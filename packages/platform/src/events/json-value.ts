@@ -59,6 +59,50 @@ export function findJsonObjectProblem(value: unknown, maxDepth: number): JsonPro
   return undefined;
 }
 
+/**
+ * Whether findJsonObjectProblem would find nothing, without building a path for every value:
+ * the check every event pays; the paths are worked out only for a value that fails it. Recursive,
+ * but no deeper than maxDepth (a deeper container fails before its children are visited).
+ */
+export function isJsonObjectWithin(value: unknown, maxDepth: number): boolean {
+  return isPlainObject(value) && isJsonContainerWithin(value, 1, maxDepth);
+}
+
+function isJsonValueWithin(value: unknown, depth: number, maxDepth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+      return isStorableText(value);
+    case 'number':
+      return Number.isFinite(value);
+    case 'boolean':
+      return true;
+    case 'object':
+      if (value === null) return true;
+      if (!Array.isArray(value) && !isPlainObject(value)) return false;
+      return depth <= maxDepth && isJsonContainerWithin(value, depth, maxDepth);
+    default:
+      return false;
+  }
+}
+
+function isJsonContainerWithin(
+  container: Record<string, unknown> | unknown[],
+  depth: number,
+  maxDepth: number,
+): boolean {
+  if (Array.isArray(container)) {
+    for (const key of Object.keys(container)) {
+      if (!isJsonValueWithin(container[Number(key)], depth + 1, maxDepth)) return false;
+    }
+    return true;
+  }
+  for (const key of Object.keys(container)) {
+    if (FORBIDDEN_KEYS.has(key) || !isStorableText(key)) return false;
+    if (!isJsonValueWithin(container[key], depth + 1, maxDepth)) return false;
+  }
+  return true;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const prototype: unknown = Object.getPrototypeOf(value);

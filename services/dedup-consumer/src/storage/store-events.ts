@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.ts';
-import { toColumns } from './event-rows.ts';
+import { toJsonRows } from './event-rows.ts';
 import type { EventRecord } from './event-rows.ts';
 
 export interface StoreResult {
@@ -23,18 +23,15 @@ export async function storeEvents(
   records: readonly EventRecord[],
 ): Promise<StoreResult> {
   if (records.length === 0) return { stored: 0, duplicates: 0 };
-  const c = toColumns(records);
   const result = await sql`
     WITH input AS (
-      SELECT * FROM unnest(
-        ${c.dedupKey}::text[], ${c.eventId}::text[], ${c.type}::text[], ${c.source}::text[],
-        ${c.userId}::text[], ${c.anonymousId}::text[], ${c.eventTime}::timestamptz[],
-        ${c.sentAt}::timestamptz[], ${c.receivedAt}::timestamptz[], ${c.ingestionId}::text[],
-        ${c.properties}::jsonb[], ${c.context}::jsonb[], ${c.schemaVersion}::int[],
-        ${c.kafkaPartition}::int[], ${c.kafkaOffset}::bigint[]
-      ) AS t(dedup_key, event_id, type, source, user_id, anonymous_id, event_time, sent_at,
-             received_at, ingestion_id, properties, context, schema_version, kafka_partition,
-             kafka_offset)
+      SELECT r->>0 AS dedup_key, r->>1 AS event_id, r->>2 AS type, r->>3 AS source,
+             r->>4 AS user_id, r->>5 AS anonymous_id, (r->>6)::timestamptz AS event_time,
+             (r->>7)::timestamptz AS sent_at, (r->>8)::timestamptz AS received_at,
+             r->>9 AS ingestion_id, nullif(r->10, 'null') AS properties,
+             nullif(r->11, 'null') AS context, (r->>12)::int AS schema_version,
+             (r->>13)::int AS kafka_partition, (r->>14)::bigint AS kafka_offset
+      FROM jsonb_array_elements(${toJsonRows(records)}::jsonb) AS rows(r)
     ), new_keys AS (
       INSERT INTO event_keys (pipeline, dedup_key)
       SELECT ${pipeline}, dedup_key FROM input
