@@ -43,7 +43,7 @@ if (process.argv[2] === 'baseline') {
 
 interface Row {
   server: 'ingest' | 'baseline';
-  scenario: 'single' | `batch-${number}`;
+  scenario: 'single' | 'single-one-user' | `batch-${number}`;
   connections: number;
   requestsPerSecond: number;
   eventsPerSecond: number;
@@ -95,12 +95,17 @@ async function main(): Promise<void> {
     children.push(baseline);
     const baselinePort = await portFromLogs(baseline, (line) => Number(line));
 
-    const single = JSON.stringify({
-      type: 'page_view',
-      userId: 'user-42',
-      timestamp: '2026-01-01T12:00:00.000Z',
-      properties: { path: '/pricing', referrer: 'https://example.com/', plan: 'pro' },
-    });
+    // Single events from 64 users in turn (each connection cycles through them), as real
+    // traffic from many users; and the same event from one user, the worst case for per-key
+    // ordering: every message of one key goes through the same producer lane.
+    const singleOf = (user: number) =>
+      JSON.stringify({
+        type: 'page_view',
+        userId: `user-${user}`,
+        timestamp: '2026-01-01T12:00:00.000Z',
+        properties: { path: '/pricing', referrer: 'https://example.com/', plan: 'pro' },
+      });
+    const singles = Array.from({ length: 64 }, (_, user) => singleOf(user));
     const batch = JSON.stringify({
       events: Array.from({ length: BATCH_SIZE }, (_, i) => ({
         type: 'page_view',
@@ -109,26 +114,32 @@ async function main(): Promise<void> {
       })),
     });
     const rows: Row[] = [];
-    for (const [scenario, body, events] of [
-      ['single', single, 1],
-      [`batch-${BATCH_SIZE}`, batch, BATCH_SIZE],
+    for (const [scenario, bodies, events] of [
+      ['single', singles, 1],
+      ['single-one-user', [singleOf(42)], 1],
+      [`batch-${BATCH_SIZE}`, [batch], BATCH_SIZE],
     ] as const) {
       for (const [server, port, pathName, pid] of [
         [
           'baseline',
           baselinePort,
-          scenario === 'single' ? '/v1/events' : '/v1/batch',
+          scenario.startsWith('single') ? '/v1/events' : '/v1/batch',
           baseline.pid,
         ],
-        ['ingest', ingestPort, scenario === 'single' ? '/v1/events' : '/v1/batch', ingest.pid],
+        [
+          'ingest',
+          ingestPort,
+          scenario.startsWith('single') ? '/v1/events' : '/v1/batch',
+          ingest.pid,
+        ],
       ] as const) {
         const url = `http://127.0.0.1:${port}${pathName}`;
-        await load(url, body, 2); // warm-up
+        await load(url, bodies, 2); // warm-up
         process.stderr.write(
           `${server} ${scenario}: ${DURATION_S} s at ${CONNECTIONS} connections\n`,
         );
         const cpuBefore = await cpuSeconds(pid);
-        const result = await load(url, body, DURATION_S);
+        const result = await load(url, bodies, DURATION_S);
         const cpu = (await cpuSeconds(pid)) - cpuBefore;
         const ok = result.requests.total - result.non2xx;
         rows.push({
@@ -157,14 +168,18 @@ async function main(): Promise<void> {
         : Number((ours.eventsPerSecond / base.eventsPerSecond).toFixed(3));
     };
     const singleRow = rows.find((r) => r.server === 'ingest' && r.scenario === 'single');
-    const batchRow = rows.find((r) => r.server === 'ingest' && r.scenario !== 'single');
+    const batchRow = rows.find((r) => r.server === 'ingest' && r.scenario.startsWith('batch'));
     const report = {
       when: new Date().toISOString(),
       node: process.version,
       cpus: (await import('node:os')).availableParallelism(),
       durationSeconds: DURATION_S,
       rows,
-      ratios: { single: ratio('single'), [`batch-${BATCH_SIZE}`]: ratio(`batch-${BATCH_SIZE}`) },
+      ratios: {
+        single: ratio('single'),
+        'single-one-user': ratio('single-one-user'),
+        [`batch-${BATCH_SIZE}`]: ratio(`batch-${BATCH_SIZE}`),
+      },
       eventsInTopic: inTopic,
       targets: {
         singleRequestsPerSecond: { target: 5000, measured: singleRow?.requestsPerSecond ?? 0 },
@@ -186,7 +201,7 @@ async function main(): Promise<void> {
       })),
     );
     console.log(
-      `ours/baseline: single ${report.ratios.single}, batch-${BATCH_SIZE} ${ratio(`batch-${BATCH_SIZE}`)}`,
+      `ours/baseline: single ${report.ratios.single}, single-one-user ${report.ratios['single-one-user']}, batch-${BATCH_SIZE} ${ratio(`batch-${BATCH_SIZE}`)}`,
     );
     console.log(`events in the topic after the run (warm-ups included): ${inTopic}`);
     for (const [name, { target, measured }] of Object.entries(report.targets)) {
@@ -215,14 +230,15 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function load(url: string, body: string, seconds: number): Promise<autocannon.Result> {
+/** Each connection sends the bodies in turn, round and round. */
+function load(url: string, bodies: readonly string[], seconds: number): Promise<autocannon.Result> {
   return autocannon({
     url,
     method: 'POST',
     connections: CONNECTIONS,
     duration: seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-    body,
+    requests: bodies.map((body) => ({ body })),
   });
 }
 
