@@ -15,17 +15,20 @@ const rule = { rate: 0.001, burst: 50 };
 describe('rate limiter: the takes of one event-loop turn decided by one Redis call', () => {
   let redis: Redis;
   let calls = 0;
+  /** A limiter on buckets no other test uses. */
+  const freshLimiter = (bucket = rule) =>
+    createRateLimiter({
+      redis,
+      keyPrefix: `${uniqueName('limiter')}:`,
+      ...bucket,
+      whenRedisDown: 'closed',
+      logger,
+    });
 
   before(async () => {
     redis = new Redis(await setting('REDIS_URL'), { maxRetriesPerRequest: 0 });
     // Load the script first: ioredis resends an EVALSHA (as EVAL) when Redis does not know it.
-    await createRateLimiter({
-      redis,
-      keyPrefix: `${uniqueName('limiter')}:`,
-      ...rule,
-      whenRedisDown: 'closed',
-      logger,
-    }).take('warm-up', 1);
+    await freshLimiter().take('warm-up', 1);
     const send = redis.sendCommand.bind(redis);
     redis.sendCommand = (command, stream) => {
       if (command.name === 'evalsha') calls += 1;
@@ -44,13 +47,7 @@ describe('rate limiter: the takes of one event-loop turn decided by one Redis ca
           maxLength: 80,
         }),
         async (takes) => {
-          const limiter = createRateLimiter({
-            redis,
-            keyPrefix: `${uniqueName('limiter')}:`,
-            ...rule,
-            whenRedisDown: 'closed',
-            logger,
-          });
+          const limiter = freshLimiter();
           const before = calls;
           const decisions = await Promise.all(
             takes.map(([principal, cost]) => limiter.take(principal, cost)),
@@ -75,13 +72,7 @@ describe('rate limiter: the takes of one event-loop turn decided by one Redis ca
   });
 
   it('keeps the bucket between calls and says a request above the burst can never pass', async () => {
-    const limiter = createRateLimiter({
-      redis,
-      keyPrefix: `${uniqueName('limiter')}:`,
-      ...rule,
-      whenRedisDown: 'closed',
-      logger,
-    });
+    const limiter = freshLimiter();
     assert.equal((await limiter.take('k', 45)).remaining, 5);
     const refused = await limiter.take('k', 6);
     assert.equal(refused.allowed, false);
@@ -91,14 +82,7 @@ describe('rate limiter: the takes of one event-loop turn decided by one Redis ca
   });
 
   it('spreads a turn with more takes than one call carries over several calls', async () => {
-    const limiter = createRateLimiter({
-      redis,
-      keyPrefix: `${uniqueName('limiter')}:`,
-      rate: 0.001,
-      burst: 1000,
-      whenRedisDown: 'closed',
-      logger,
-    });
+    const limiter = freshLimiter({ rate: 0.001, burst: 1000 });
     const before = calls;
     const decisions = await Promise.all(Array.from({ length: 600 }, () => limiter.take('k', 2)));
     assert.equal(calls - before, 3, '600 takes at 256 per call');
