@@ -66,6 +66,33 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
     );
   });
 
+  for (const compression of ['none', 'gzip'] as const) {
+    it(`${compression}: batches the broker accepts and a consumer reads back unchanged`, async () => {
+      const logger = createLogger({ name: 'producer-test', level: 'silent' });
+      const codecTopic = uniqueName(`ingest-${compression}`);
+      await createTopic(brokers, codecTopic, 2);
+      const sent = Array.from({ length: 60 }, (_, i) => message(`${compression}-${i}`));
+      const compressed = createEventProducer({
+        kafka: createKafkaClient({ brokers: [brokers], clientId: 'codec-test', logger }),
+        topic: codecTopic,
+        logger,
+        compression,
+        compressMinMessages: 1,
+      });
+      await compressed.connect();
+      try {
+        await compressed.send(sent);
+      } finally {
+        await compressed.disconnect();
+      }
+      const read = await readTopic(brokers, codecTopic);
+      assert.deepEqual(
+        read.map((m) => m.value?.toString()).sort(),
+        sent.map((m) => m.value.toString()).sort(),
+      );
+    });
+  }
+
   it('refuses at once when the buffer is full', async () => {
     const many = Array.from({ length: 600 }, (_, i) => message(`full-${i}`));
     const first = producer.send(many);
