@@ -107,6 +107,13 @@ try {
       PIPELINE_NAME: PIPELINE,
       ARCHIVE_DIR: archiveDir,
       HOT_RETENTION: '7d',
+      // Passed on when set, to measure their effect on speed and peak RSS.
+      ...Object.fromEntries(
+        ['DUCKDB_MEMORY_LIMIT', 'ARCHIVE_DUCKDB_THREADS', 'MALLOC_ARENA_MAX'].flatMap((name) => {
+          const value = process.env[name];
+          return value === undefined ? [] : [[name, value]];
+        }),
+      ),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
