@@ -56,7 +56,7 @@ describe('catalog over parts written before a derived column existed', () => {
   });
 
   const dau = async (): Promise<Record<string, number>> => {
-    await refreshCatalog(dir, 'web', true);
+    await refreshCatalog(dir, 'web');
     const reader = await openArchiveReader({ archiveDir: dir });
     try {
       const service = createQueryService(reader, { timeoutMs: 10_000, maxRows: 100 }, logger);
@@ -76,6 +76,10 @@ describe('catalog over parts written before a derived column existed', () => {
       reader.getRowObjectsJS().map((r) => [r.date as string, Number(r.users)]),
     );
   };
+
+  it('opens an archive without parts as an empty view', async () => {
+    assert.deepEqual(await dau(), {});
+  });
 
   it('counts daily active users the same when no part has actor_hash', async () => {
     const old = eventsOf(days.old, 500, 3);

@@ -1,6 +1,5 @@
-import { readdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '@event-pipeline/platform';
 import type pg from 'pg';
 import { refreshCatalog } from '../catalog/refresh-catalog.ts';
@@ -8,11 +7,10 @@ import { archiveDay, exportDay } from './archive-day.ts';
 import type { CrashPoint, DayResult, ExportedDay } from './archive-day.ts';
 import { hotCutoff } from './day-range.ts';
 import { ensureDir } from './durable-files.ts';
-import { partsGlob, scratchDir } from './hive-layout.ts';
+import { scratchDir } from './hive-layout.ts';
 import { findColdDays } from './hot-days.ts';
 import type { ColdDay } from './hot-days.ts';
 import { prepareSession } from './hot-store.ts';
-import { duckLiteral } from './parquet-files.ts';
 
 export interface ArchiveJobOptions {
   /** A connected client of its own: it holds the advisory lock for the whole run, and deletes. */
@@ -108,7 +106,7 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
           next?.catch(() => undefined);
           results.push(await archiveDay(deps, exported));
         }
-        await refreshCatalog(archiveDir, pipeline, await hasParts(duck, archiveDir));
+        await refreshCatalog(archiveDir, pipeline);
       } finally {
         duck.closeSync();
       }
@@ -130,13 +128,4 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
       pipeline,
     ]);
   }
-}
-
-async function hasParts(duck: DuckDBConnection, archiveDir: string): Promise<boolean> {
-  const entries = await readdir(archiveDir);
-  if (!entries.some((name) => name.startsWith('pipeline='))) return false;
-  const reader = await duck.runAndReadAll(
-    `SELECT count(*) AS n FROM glob(${duckLiteral(partsGlob(archiveDir))})`,
-  );
-  return Number(reader.getRowObjectsJS()[0]?.n ?? 0) > 0;
 }

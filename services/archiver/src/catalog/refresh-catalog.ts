@@ -13,11 +13,7 @@ import { viewColumns } from './view-columns.ts';
  * the glob at query time, so new parts show up without a refresh; the file is rebuilt beside and
  * renamed into place, so readers holding the old one keep working.
  */
-export async function refreshCatalog(
-  archiveDir: string,
-  pipeline: string,
-  hasParts: boolean,
-): Promise<string> {
+export async function refreshCatalog(archiveDir: string, pipeline: string): Promise<string> {
   const target = catalogPath(archiveDir);
   // Built under a name of this pipeline's own: runs of two pipelines may refresh at once.
   const temp = `${target}.${pipeline}.tmp`;
@@ -29,13 +25,15 @@ export async function refreshCatalog(
     try {
       const all = [...ARCHIVED_COLUMNS, ...DERIVED_COLUMNS];
       const glob = duckLiteral(partsGlob(archiveDir));
-      const source = hasParts
-        ? `SELECT pipeline, date, ${viewColumns(...(await derivedColumnsInParts(conn, glob)))}
+      const parts = await partsSchema(conn, glob);
+      const source =
+        parts.files > 0
+          ? `SELECT pipeline, date, ${viewColumns(parts.withColumn, parts.files)}
            FROM read_parquet(${glob},
              hive_partitioning = true, hive_types = {'pipeline': VARCHAR, 'date': DATE}, union_by_name = true)`
-        : `SELECT NULL::VARCHAR AS pipeline, NULL::DATE AS date, ${all
-            .map(([name, type]) => `NULL::${type} AS ${name}`)
-            .join(', ')} WHERE false`;
+          : `SELECT NULL::VARCHAR AS pipeline, NULL::DATE AS date, ${all
+              .map(([name, type]) => `NULL::${type} AS ${name}`)
+              .join(', ')} WHERE false`;
       await conn.run(`CREATE OR REPLACE VIEW events AS ${source}`);
       await conn.run(
         `COMMENT ON VIEW events IS ${duckLiteral(`every archived event under ${archiveDir}; refreshed by each archive run`)}`,
@@ -51,19 +49,21 @@ export async function refreshCatalog(
   return target;
 }
 
-/** How many parts carry each derived column, and how many parts there are (footers only). */
-async function derivedColumnsInParts(
+/** How many parts there are, and how many of them carry each derived column (footers only). */
+async function partsSchema(
   conn: DuckDBConnection,
   glob: string,
-): Promise<[Map<string, number>, number]> {
+): Promise<{ files: number; withColumn: Map<string, number> }> {
+  const counted = await conn.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM glob(${glob})`);
+  const files = Number(counted.getRowObjectsJS()[0]?.n ?? 0);
+  const withColumn = new Map<string, number>();
+  if (files === 0) return { files, withColumn };
   const names = DERIVED_COLUMNS.map(([name]) => duckLiteral(name)).join(', ');
   const reader = await conn.runAndReadAll(`
     SELECT name, count(DISTINCT file_name)::INTEGER AS files FROM parquet_schema(${glob})
-    WHERE name IN (${names}) GROUP BY name
-    UNION ALL SELECT '', count(*)::INTEGER FROM glob(${glob})`);
-  const counts = new Map<string, number>();
+    WHERE name IN (${names}) GROUP BY name`);
   for (const row of reader.getRowObjectsJS()) {
-    counts.set(typeof row.name === 'string' ? row.name : '', Number(row.files));
+    if (typeof row.name === 'string') withColumn.set(row.name, Number(row.files));
   }
-  return [counts, counts.get('') ?? 0];
+  return { files, withColumn };
 }
