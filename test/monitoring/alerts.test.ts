@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { setting } from '../support/stack.ts';
-import type { Manifest } from './support/chart.ts';
+import type { KubeObject } from '../chart/chart.ts';
 import { only, renderChart } from './support/chart.ts';
 
 const exec = promisify(execFile);
@@ -42,7 +42,7 @@ async function renderedGroups(values: Record<string, string | number> = {}): Pro
   );
   const [rule] = only(manifests, 'PrometheusRule');
   assert.ok(rule, 'the chart renders a PrometheusRule when monitoring.prometheusRule.enabled');
-  return (rule as Manifest & { spec: { groups: Group[] } }).spec.groups;
+  return (rule as KubeObject & { spec: { groups: Group[] } }).spec.groups;
 }
 
 const rulesOf = (groups: readonly Group[]) => groups.flatMap((g) => g.rules);

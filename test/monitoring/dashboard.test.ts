@@ -6,6 +6,15 @@ import { selectors } from './support/promql.ts';
 
 const BUILTIN_VARIABLES = new Set(['__rate_interval', '__interval', '__range']);
 
+/** The dashboard template rendered with the dashboard enabled and these values on top. */
+async function dashboardConfigMaps(values: Record<string, string>) {
+  const rendered = await renderChart(
+    { 'monitoring.dashboard.enabled': true, ...values },
+    { showOnly: ['templates/monitoring/dashboard.yaml'] },
+  );
+  return only(rendered, 'ConfigMap');
+}
+
 describe('the Grafana dashboard', () => {
   it('is dashboard JSON: title, uid, schema version, panels on a 24-column grid, templating', async () => {
     const d = await readDashboard();
@@ -82,17 +91,10 @@ describe('the Grafana dashboard', () => {
       only(await renderChart(), 'ConfigMap').filter((c) => c.metadata.name.endsWith('-dashboard')),
       [],
     );
-    const [configMap, ...others] = only(
-      await renderChart(
-        {
-          'monitoring.dashboard.enabled': true,
-          'monitoring.dashboard.namespace': 'grafana',
-          'monitoring.dashboard.annotations.grafana_folder': 'Event pipeline',
-        },
-        { showOnly: ['templates/monitoring/dashboard.yaml'] },
-      ),
-      'ConfigMap',
-    );
+    const [configMap, ...others] = await dashboardConfigMaps({
+      'monitoring.dashboard.namespace': 'grafana',
+      'monitoring.dashboard.annotations.grafana_folder': 'Event pipeline',
+    });
     assert.ok(configMap);
     assert.equal(others.length, 0);
     assert.equal(configMap.metadata.namespace, 'grafana');
@@ -103,17 +105,10 @@ describe('the Grafana dashboard', () => {
   });
 
   it('takes the sidecar label from values', async () => {
-    const [configMap] = only(
-      await renderChart(
-        {
-          'monitoring.dashboard.enabled': true,
-          'monitoring.dashboard.labels.grafana_dashboard': 'null',
-          'monitoring.dashboard.labels.dashboards': 'event-pipeline',
-        },
-        { showOnly: ['templates/monitoring/dashboard.yaml'] },
-      ),
-      'ConfigMap',
-    );
+    const [configMap] = await dashboardConfigMaps({
+      'monitoring.dashboard.labels.grafana_dashboard': 'null',
+      'monitoring.dashboard.labels.dashboards': 'event-pipeline',
+    });
     assert.equal(configMap?.metadata.labels?.grafana_dashboard, undefined);
     assert.equal(configMap?.metadata.labels?.dashboards, 'event-pipeline');
   });

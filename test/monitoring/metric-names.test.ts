@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import type { Manifest } from './support/chart.ts';
+import type { KubeObject } from '../chart/chart.ts';
 import type { ExportedMetric } from './support/exported-metrics.ts';
 import { exportedMetrics } from './support/exported-metrics.ts';
 import { only, renderChart } from './support/chart.ts';
@@ -33,7 +33,7 @@ async function alertQueries(): Promise<Query[]> {
   );
   assert.ok(rule);
   const { groups } = (
-    rule as Manifest & {
+    rule as KubeObject & {
       spec: {
         groups: { rules: { alert: string; expr: string; annotations: Record<string, string> }[] }[];
       };

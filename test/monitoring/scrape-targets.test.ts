@@ -5,17 +5,17 @@ import { eventPipelineSpecSchema } from '../../operator/src/api/eventpipeline-sp
 import type { EventPipeline } from '../../operator/src/api/resource.ts';
 import { desiredConsumerDeployment } from '../../operator/src/desired/consumers.ts';
 import { desiredIngestDeployment } from '../../operator/src/desired/ingest.ts';
-import type { Manifest } from './support/chart.ts';
+import type { KubeObject } from '../chart/chart.ts';
 import { only, renderChart } from './support/chart.ts';
 
-interface PodMonitor extends Manifest {
+interface PodMonitor extends KubeObject {
   readonly spec: {
     readonly selector: { readonly matchLabels: Record<string, string> };
     readonly namespaceSelector: { readonly any?: boolean; readonly matchNames?: string[] };
     readonly podMetricsEndpoints: readonly { readonly port: string; readonly path: string }[];
   };
 }
-interface ServiceMonitor extends Manifest {
+interface ServiceMonitor extends KubeObject {
   readonly spec: {
     readonly selector: { readonly matchLabels: Record<string, string> };
     readonly namespaceSelector: { readonly matchNames: string[] };
@@ -39,9 +39,9 @@ const images = { images: { ingest: 'i:1', consumer: 'c:1', archiver: 'a:1' } };
 
 const selects = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
-const podLabels = (d: Manifest | V1Deployment) =>
+const podLabels = (d: KubeObject | V1Deployment) =>
   (d as V1Deployment).spec?.template.metadata?.labels ?? {};
-const portNames = (d: Manifest | V1Deployment) =>
+const portNames = (d: KubeObject | V1Deployment) =>
   ((d as V1Deployment).spec?.template.spec?.containers ?? []).flatMap((c) =>
     (c.ports ?? []).map((p) => p.name),
   );
@@ -126,7 +126,7 @@ describe('the ServiceMonitor and PodMonitors', () => {
         ),
     );
     assert.equal(scraped.length, 1, 'exactly one Service has the scraped port');
-    const service = scraped[0] as Manifest & {
+    const service = scraped[0] as KubeObject & {
       spec: { selector: Record<string, string>; ports: { name: string; targetPort: string }[] };
     };
     const operator = only(manifests, 'Deployment').find((d) =>

@@ -1,15 +1,11 @@
-import { chartDir, render } from '../../chart/chart.ts';
+import { render } from '../../chart/chart.ts';
 import type { KubeObject } from '../../chart/chart.ts';
-
-export const CHART_DIR = chartDir;
-
-export type Manifest = KubeObject;
 
 /** `helm template` of the chart with `--set` values (test/chart's renderer), parsed. */
 export function renderChart(
   set: Readonly<Record<string, string | number | boolean>> = {},
   options: { readonly showOnly?: readonly string[] } = {},
-): Promise<Manifest[]> {
+): Promise<KubeObject[]> {
   return render({
     namespace: 'event-pipeline-system',
     set,
@@ -17,6 +13,6 @@ export function renderChart(
   });
 }
 
-export function only(manifests: readonly Manifest[], kind: string): Manifest[] {
+export function only(manifests: readonly KubeObject[], kind: string): KubeObject[] {
   return manifests.filter((m) => m.kind === kind);
 }

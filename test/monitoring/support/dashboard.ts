@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CHART_DIR } from './chart.ts';
+import { chartDir } from '../../chart/chart.ts';
 
-export const DASHBOARD_FILE = path.join(CHART_DIR, 'files/dashboards/event-pipeline.json');
+export const DASHBOARD_FILE = path.join(chartDir, 'files/dashboards/event-pipeline.json');
 
 export interface Target {
   readonly refId: string;

@@ -66,19 +66,20 @@ export function createLanedProducer(options: LanedProducerOptions): EventProduce
         return part === undefined ? [] : [lane.send(part)];
       });
       // Every part settles before the caller hears back, so no send outlives its answer.
-      const results = await Promise.allSettled(parts);
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
+      await allSettledOrThrow(parts);
     },
     connect: async () => {
       await Promise.all(lanes.map((lane) => lane.connect()));
     },
     connected: () => lanes.every((lane) => lane.connected()),
     buffered: () => lanes.reduce((sum, lane) => sum + lane.buffered(), 0),
-    disconnect: async () => {
-      const results = await Promise.allSettled(lanes.map((lane) => lane.disconnect()));
-      const failed = results.find((result) => result.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
-    },
+    disconnect: () => allSettledOrThrow(lanes.map((lane) => lane.disconnect())),
   };
+}
+
+/** Waits for every promise, then rejects with the first failure, if any. */
+async function allSettledOrThrow(work: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
