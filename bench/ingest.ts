@@ -12,6 +12,7 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { format } from 'prettier';
 import { down, up } from '@event-pipeline/stack';
+import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 64;
@@ -53,6 +54,8 @@ interface Row {
   errors: number;
   /** CPU time the server process spent per accepted event (user + system), from /proc. */
   serverCpuUsPerEvent: number;
+  /** Shares of all cores' time during the load: busy (anyone's) and stolen by the host. */
+  machineCpu: { busy: number; stolen: number };
 }
 
 async function main(): Promise<void> {
@@ -139,7 +142,9 @@ async function main(): Promise<void> {
           `${server} ${scenario}: ${DURATION_S} s at ${CONNECTIONS} connections\n`,
         );
         const cpuBefore = await cpuSeconds(pid);
+        const machineBefore = await machineCpuTicks();
         const result = await load(url, bodies, DURATION_S);
+        const machine = cpuShares(machineBefore, await machineCpuTicks());
         const cpu = (await cpuSeconds(pid)) - cpuBefore;
         const ok = result.requests.total - result.non2xx;
         rows.push({
@@ -153,6 +158,10 @@ async function main(): Promise<void> {
           non2xx: result.non2xx,
           errors: result.errors + result.timeouts,
           serverCpuUsPerEvent: ok === 0 ? 0 : Math.round((cpu * 1e6) / (ok * events)),
+          machineCpu: {
+            busy: Number(machine.busy.toFixed(2)),
+            stolen: Number(machine.stolen.toFixed(2)),
+          },
         });
       }
     }
@@ -198,6 +207,8 @@ async function main(): Promise<void> {
         non2xx: r.non2xx,
         errors: r.errors,
         'server CPU µs/event': r.serverCpuUsPerEvent,
+        'machine busy': r.machineCpu.busy,
+        'stolen by host': r.machineCpu.stolen,
       })),
     );
     console.log(

@@ -38,6 +38,7 @@ import { createApiKeys } from '../services/ingest/src/api-keys.ts';
 import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { createConnections } from '../services/ingest/src/dependencies.ts';
 import { startIngest } from '../services/ingest/src/server.ts';
+import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
 
 const DISTINCT = Number(process.env.BENCH_EVENTS ?? 150_000);
 const DUP_RATIO = 0.3;
@@ -281,6 +282,9 @@ if (isMainThread) {
     let lastCommit = 0;
     let busyAtStart = 0;
     let busyAtLastCommit = 0;
+    // The machine's CPU over the same stretch: all cores, whoever used them.
+    let machineAtStart = await machineCpuTicks();
+    let machineAtLastCommit = machineAtStart;
     log('draining the backlog with one consumer (in a worker thread: its own event loop)…');
     const worker = new Worker(new URL(import.meta.url), {
       workerData: {
@@ -295,6 +299,9 @@ if (isMainThread) {
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'started') {
         busyAtStart = message.busyMs;
+        void machineCpuTicks().then((ticks) => {
+          machineAtStart = ticks;
+        });
         started.resolve(performance.now());
       }
       if (message.kind === 'stopped') stopped.resolve(undefined);
@@ -302,6 +309,9 @@ if (isMainThread) {
       const { batch } = message;
       consumed += batch.messages;
       lastCommit = performance.now();
+      void machineCpuTicks().then((ticks) => {
+        if (latencyPhaseStart === Number.POSITIVE_INFINITY) machineAtLastCommit = ticks;
+      });
       if (latencyPhaseStart === Number.POSITIVE_INFINITY) busyAtLastCommit = message.busyMs;
       for (const receivedAt of batch.receivedAt) {
         if (receivedAt >= latencyPhaseStart) latencies.push(batch.committedAt - receivedAt);
@@ -405,6 +415,7 @@ if (isMainThread) {
         rowsStoredPerSecond: storedPerSecond,
         consumerBusyUsPerMessage,
         consumerBusyShare: (busyAtLastCommit - busyAtStart) / 1000 / drainSeconds,
+        machineCpu: cpuShares(machineAtStart, machineAtLastCommit),
         rows: drained.rows,
         distinctKeys: drained.keys,
       },
@@ -435,15 +446,26 @@ if (isMainThread) {
     console.table({
       'throughput (messages/s consumed, dups included)': {
         value: fmt(messagesPerSecond),
+        target: '',
+      },
+      'throughput (rows/s stored)': {
+        value: fmt(storedPerSecond),
         target: `≥ ${fmt(TARGETS.eventsPerSecond)}`,
       },
-      'throughput (rows/s stored)': { value: fmt(storedPerSecond), target: '' },
       'consumer event loop busy per message (µs)': {
         value: consumerBusyUsPerMessage.toFixed(1),
         target: '',
       },
       'consumer event loop busy share while draining': {
         value: result.throughput.consumerBusyShare.toFixed(2),
+        target: '',
+      },
+      'machine CPU busy while draining (all cores, /proc/stat)': {
+        value: result.throughput.machineCpu.busy.toFixed(2),
+        target: '',
+      },
+      'machine CPU stolen by the host while draining': {
+        value: result.throughput.machineCpu.stolen.toFixed(2),
         target: '',
       },
       'baseline: raw COPY (rows/s)': { value: fmt(copyPerSecond), target: '' },
