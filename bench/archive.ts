@@ -18,6 +18,7 @@ import { ensurePartitions } from '../services/dedup-consumer/src/storage/ensure-
 import { dayPartition } from '../services/dedup-consumer/src/storage/partition-days.ts';
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
+import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const DAYS = 10;
@@ -85,6 +86,7 @@ try {
   // Baseline: PostgreSQL alone streaming the same rows to a CSV file.
   const baselineFile = join(workDir, 'baseline.csv');
   const baselineStarted = performance.now();
+  const baselineMachineBefore = await machineCpuTicks();
   await pipe(
     client.query(
       copyTo(`COPY (SELECT dedup_key, event_id, type, source, user_id, anonymous_id, event_time, sent_at, received_at,
@@ -93,6 +95,7 @@ try {
     createWriteStream(baselineFile),
   );
   const baselineSeconds = seconds(baselineStarted);
+  const baselineMachine = cpuShares(baselineMachineBefore, await machineCpuTicks());
   const csvBytes = (await stat(baselineFile)).size;
   await rm(baselineFile);
   await client.end();
@@ -100,6 +103,7 @@ try {
   // The archiver, as the CronJob runs it; its peak RSS sampled from /proc.
   await mkdir(archiveDir, { recursive: true });
   const archiveStarted = performance.now();
+  const archiveMachineBefore = await machineCpuTicks();
   const child = spawn(process.execPath, [MAIN, 'archive'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -129,6 +133,7 @@ try {
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(sampler);
   const archiveSeconds = seconds(archiveStarted);
+  const archiveMachine = cpuShares(archiveMachineBefore, await machineCpuTicks());
   if (code !== 0) throw new Error(`the archiver exited ${code}:\n${output}`);
   const lines = output.split('\n');
   const summary = lines.find((line) => line.includes('archived pipeline')) ?? '';
@@ -192,12 +197,14 @@ try {
       parquetBytes,
       parquetBytesPerEvent: parquetBytes / EVENTS,
       stepMs: steps,
+      machineCpu: archiveMachine,
     },
     baseline: {
       what: 'PostgreSQL COPY (SELECT same columns) TO STDOUT csv, streamed to a file',
       seconds: baselineSeconds,
       rowsPerSecond: baselineRate,
       csvBytesPerEvent: csvBytes / EVENTS,
+      machineCpu: baselineMachine,
     },
     ratios: {
       archiveRateVsBaseline: archiveRate / baselineRate,
@@ -217,7 +224,17 @@ try {
       Math.round(archiveRate).toLocaleString('en-US'),
       `target ≥ ${TARGETS.rowsPerSecond.toLocaleString('en-US')}: ${archiveRate >= TARGETS.rowsPerSecond ? 'met' : 'MISSED'}`,
     ],
+    [
+      'machine CPU while archiving',
+      `${(archiveMachine.busy * 100).toFixed(0)}% busy`,
+      `${(archiveMachine.stolen * 100).toFixed(0)}% stolen by the host`,
+    ],
     ['baseline pg COPY to CSV rows/s', Math.round(baselineRate).toLocaleString('en-US'), ''],
+    [
+      'machine CPU during the baseline',
+      `${(baselineMachine.busy * 100).toFixed(0)}% busy`,
+      `${(baselineMachine.stolen * 100).toFixed(0)}% stolen by the host`,
+    ],
     ['archive / baseline', `${result.ratios.archiveRateVsBaseline.toFixed(2)}×`, ''],
     [
       'peak RSS of the archiver (VmHWM)',
