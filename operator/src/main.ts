@@ -5,6 +5,7 @@ import { z } from 'zod';
 import {
   createLifecycle,
   createLogger,
+  logProcessWarnings,
   createMetrics,
   env,
   parseConfig,
@@ -45,6 +46,7 @@ const configSchema = z.object({
 
 const config = parseConfig(configSchema);
 const logger = createLogger({ name: 'event-pipeline-operator', level: config.LOG_LEVEL });
+logProcessWarnings(logger);
 const lifecycle = createLifecycle({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT });
 lifecycle.installSignalHandlers(process);
 const tracing = await startTracing({ serviceName: 'event-pipeline-operator' });

@@ -53,6 +53,8 @@ export type {
 } from './lifecycle.ts';
 export { withTimeout } from './with-timeout.ts';
 export type { Outcome } from './with-timeout.ts';
+export { isKnownHarmlessWarning, logProcessWarnings } from './process-warnings.ts';
+export type { WarningLog, WarningSource } from './process-warnings.ts';
 
 export {
   CLIENT_EVENT_FIELDS,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { logProcessWarnings } from '@event-pipeline/platform/process-warnings';
 import { describeError } from './errors.ts';
 import { resolveStateDir } from './paths.ts';
 import { componentNames, defaultComponents } from './registry.ts';
@@ -19,6 +20,9 @@ state dir: --state-dir, else $STACK_STATE_DIR, else .stack/dev`;
 function shellQuote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
+
+// Node's warnings as `stack:` lines, without kafkajs's known harmless one.
+logProcessWarnings({ warn: (_fields, message) => process.stderr.write(`stack: ${message}\n`) });
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,5 +1,11 @@
 import pg from 'pg';
-import { ConfigError, createLogger, createMetrics, parseConfig } from '@event-pipeline/platform';
+import {
+  ConfigError,
+  createLogger,
+  createMetrics,
+  logProcessWarnings,
+  parseConfig,
+} from '@event-pipeline/platform';
 import type { Logger } from '@event-pipeline/platform';
 import { runArchiveJob } from './archive/archive-job.ts';
 import type { CrashPoint } from './archive/archive-day.ts';
@@ -45,6 +51,7 @@ async function main(argv: readonly string[]): Promise<number> {
     // query prints results on stdout; its logs go to stderr.
     ...(command === 'query' ? { destination: process.stderr } : {}),
   });
+  logProcessWarnings(logger);
   switch (command) {
     case 'archive':
       return archive(config, logger);

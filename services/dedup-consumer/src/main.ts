@@ -4,6 +4,7 @@ import {
   createKafkaClient,
   createLifecycle,
   createLogger,
+  logProcessWarnings,
   createMetrics,
   env,
   parseConfig,
@@ -38,6 +39,7 @@ const configSchema = z.object({
 
 const config = parseConfig(configSchema);
 const logger = createLogger({ name: 'dedup-consumer', level: config.LOG_LEVEL });
+logProcessWarnings(logger);
 const tracing = await startTracing({ serviceName: 'dedup-consumer' });
 const lifecycle = createLifecycle({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT });
 lifecycle.installSignalHandlers(process);

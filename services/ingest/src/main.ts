@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import {
   createLifecycle,
   createLogger,
+  logProcessWarnings,
   createMetrics,
   parseConfig,
   startTracing,
@@ -13,6 +14,7 @@ import { startIngest } from './server.ts';
 
 const config = parseConfig(ingestConfigSchema, process.env);
 const logger = createLogger({ name: 'ingest', level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
+logProcessWarnings(logger);
 const tracing = await startTracing({ serviceName: 'ingest' });
 const lifecycle = createLifecycle({ logger, timeoutMs: config.SHUTDOWN_TIMEOUT });
 
