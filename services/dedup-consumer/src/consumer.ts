@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/database.ts';
 import type { Redis } from 'ioredis';
+import { Partitioners } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
 import { startHealthServer } from '@event-pipeline/platform';
 import type { ConsumerLag, Logger, Metrics } from '@event-pipeline/platform';
@@ -78,7 +79,12 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
     known: migrated.partitions,
   });
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // Dead letters: kafkajs's default partitioner, named so kafkajs does not warn at every start.
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);
 
