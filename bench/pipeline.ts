@@ -129,7 +129,7 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
     groupId: 'bench-dedup',
     pipeline: PIPELINE,
     windowMs: 86_400_000,
-    batchSize: 2_000,
+    batchSize: Number(process.env.BENCH_BATCH_SIZE ?? 2_000),
     maxBytesPerPartition: 4 * 1024 * 1024,
     partitionsConsumedConcurrently: CONSUMED_CONCURRENTLY,
     port: 0,
