@@ -22,6 +22,8 @@ INTEGRATION_TESTS := 'test/**/*.test.ts' 'services/*/test/**/*.test.ts' 'operato
 # themselves) and are sensitive to CPU starvation run afterwards, one file at a time, after the
 # shared stack is stopped, with nothing else competing.
 SERIAL_TESTS := 'services/*/test/**/*.serial.ts'
+# Node's warnings in test processes, routed as the services route them (test/support/process-warnings.ts).
+TEST_WARNINGS := test/support/process-warnings.ts
 TEST_CONCURRENCY ?= 2
 # A hung test fails after 10 minutes instead of holding the run, and a hung pass after 30.
 TEST_TIMEOUT_MS ?= 600000
@@ -56,7 +58,7 @@ format: install ## format every file with Prettier
 	npx prettier --write .
 
 test-unit: install ## pure-logic tests only, no stack (fast inner loop)
-	node --test --test-concurrency=$(TEST_CONCURRENCY) $(UNIT_TESTS)
+	node --import ./$(TEST_WARNINGS) --test --test-concurrency=$(TEST_CONCURRENCY) $(UNIT_TESTS)
 
 # The whole suite: the stack starts once per pass (test/global-setup.ts) and is stopped afterwards,
 # also when a test fails or the run is interrupted. Both passes always run, so one failure does not
@@ -66,12 +68,13 @@ test: typecheck lint ## everything CI runs: typecheck, lint, unit, integration a
 	@trap '$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true' EXIT; \
 	status=0; \
 	STACK_STATE_DIR=$(TEST_STATE) timeout --kill-after=60 $(TEST_PASS_TIMEOUT_S) \
-	  node --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) --test-timeout=$(TEST_TIMEOUT_MS) \
-	  --test-global-setup=test/global-setup.ts $(UNIT_TESTS) $(INTEGRATION_TESTS) || status=$$?; \
+	  node --import ./$(TEST_WARNINGS) --test --test-force-exit --test-concurrency=$(TEST_CONCURRENCY) \
+	  --test-timeout=$(TEST_TIMEOUT_MS) --test-global-setup=test/global-setup.ts \
+	  $(UNIT_TESTS) $(INTEGRATION_TESTS) || status=$$?; \
 	$(STACK) down --state-dir $(TEST_STATE) >/dev/null 2>&1 || true; \
 	STACK_STATE_DIR=$(TEST_STATE) timeout --kill-after=60 $(TEST_PASS_TIMEOUT_S) \
-	  node --test --test-force-exit --test-concurrency=1 --test-timeout=$(TEST_TIMEOUT_MS) \
-	  $(SERIAL_TESTS) || status=$$?; \
+	  node --import ./$(TEST_WARNINGS) --test --test-force-exit --test-concurrency=1 \
+	  --test-timeout=$(TEST_TIMEOUT_MS) $(SERIAL_TESTS) || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "make test: a pass failed (exit $$status); see the failing tests above" >&2; fi; \
 	exit $$status
 

@@ -1,5 +1,7 @@
 // Starts the whole stack once per `make test` run and stops it afterwards, pass or fail.
 import { componentNames, describeError, down, resolveStateDir, up } from '@event-pipeline/stack';
+// This runs in the test runner's own process, which `--import` does not reach.
+import './support/process-warnings.ts';
 
 const stateDir = resolveStateDir(process.env.STACK_STATE_DIR ?? '.stack/test');
 const log = (line: string): void => void process.stderr.write(`stack: ${line}\n`);
