@@ -214,7 +214,9 @@ async function query(
     if (json) {
       console.log(JSON.stringify(result));
     } else {
-      console.table(result.rows);
+      // console.table prints nothing but an index column for no rows: name the columns instead.
+      if (result.rows.length > 0) console.table(result.rows);
+      else console.log(`(no rows; columns: ${result.columns.join(', ')})`);
       console.error(
         `${result.rows.length} row(s)${result.truncated ? ` (truncated at QUERY_MAX_ROWS=${config.QUERY_MAX_ROWS})` : ''} in ${Math.round(result.elapsedMs)} ms`,
       );

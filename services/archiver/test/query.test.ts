@@ -260,6 +260,21 @@ describe('queries over the archive', () => {
     });
   });
 
+  it('the CLI prints a table, and names the columns when there is no row', async () => {
+    const table = await runCli(['query', 'SELECT type, count(*) AS n FROM events GROUP BY type'], {
+      ARCHIVE_DIR: archiveDir,
+    });
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /│ type +│ n +│/);
+    assert.match(table.stderr, /^\d+ row\(s\) in \d+ ms/m);
+    const empty = await runCli(['query', 'SELECT type, user_id FROM events WHERE false'], {
+      ARCHIVE_DIR: archiveDir,
+    });
+    assert.equal(empty.code, 0, empty.stderr);
+    assert.equal(empty.stdout, '(no rows; columns: type, user_id)\n');
+    assert.match(empty.stderr, /^0 row\(s\) in \d+ ms/m);
+  });
+
   it('the CLI prints a named query as JSON', async () => {
     const run = await runCli(['query', '--named', 'daily-active-users', '--json'], {
       ARCHIVE_DIR: archiveDir,
