@@ -5,9 +5,9 @@ import { z } from 'zod';
 import {
   createLifecycle,
   createLogger,
-  logProcessWarnings,
   createMetrics,
   env,
+  logProcessWarnings,
   parseConfig,
   startHealthServer,
   startTracing,

@@ -4,9 +4,9 @@ import {
   createKafkaClient,
   createLifecycle,
   createLogger,
-  logProcessWarnings,
   createMetrics,
   env,
+  logProcessWarnings,
   parseConfig,
   startTracing,
 } from '@event-pipeline/platform';

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import {
   createLifecycle,
   createLogger,
-  logProcessWarnings,
   createMetrics,
+  logProcessWarnings,
   parseConfig,
   startTracing,
 } from '@event-pipeline/platform';
