@@ -234,6 +234,7 @@ const archiveSchema = z.object({
   hotRetention: duration('How long events stay in PostgreSQL before archiving.').default('7d'),
   image: z.string().min(1).max(512).optional(),
   volume: volumeSchema,
+  resources: resourcesSchema.optional(),
 });
 
 export const eventPipelineSpecSchema = z

@@ -1,4 +1,5 @@
 import type { V1CronJob, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import type { Resources } from '../api/eventpipeline-spec.ts';
 import type { EventPipeline } from '../api/resource.ts';
 import { fromSecret, literal, resourcesOf, sortedEnv } from './containers.ts';
 import { childMetadata, labels, names } from './names.ts';
@@ -7,6 +8,16 @@ import { restrictedContainerSecurity, restrictedPodSecurity } from './pod-securi
 import { stable } from './stable.ts';
 
 export const ARCHIVE_MOUNT = '/var/lib/event-pipeline/archive';
+
+/**
+ * The archive job's default resources. Its peak RSS measured 472–511 MiB on days of 1 M events
+ * (bench-archive, docs/archiver.md), so the 512Mi limit the services default to would leave it no
+ * headroom: the job gets twice that as its limit.
+ */
+export const DEFAULT_ARCHIVE_RESOURCES = {
+  requests: { cpu: '500m', memory: '512Mi' },
+  limits: { memory: '1Gi' },
+} as const satisfies Resources;
 
 export function desiredArchiveCronJob(pipeline: EventPipeline, opts: DesiredOptions): V1CronJob {
   const { archive, storage } = pipeline.spec;
@@ -40,7 +51,7 @@ export function desiredArchiveCronJob(pipeline: EventPipeline, opts: DesiredOpti
                   env,
                   image: archive.image ?? opts.images.archiver,
                   name: 'archiver',
-                  resources: resourcesOf(undefined),
+                  resources: resourcesOf(archive.resources, DEFAULT_ARCHIVE_RESOURCES),
                   securityContext: restrictedContainerSecurity,
                   volumeMounts: [
                     { mountPath: ARCHIVE_MOUNT, name: 'archive' },

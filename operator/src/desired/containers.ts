@@ -36,8 +36,11 @@ const DEFAULT_RESOURCES: Required<Resources> = {
   limits: { memory: '512Mi' },
 };
 
-export function resourcesOf(resources: Resources | undefined): V1ResourceRequirements {
-  const chosen = resources ?? DEFAULT_RESOURCES;
+export function resourcesOf(
+  resources: Resources | undefined,
+  defaults: Resources = DEFAULT_RESOURCES,
+): V1ResourceRequirements {
+  const chosen = resources ?? defaults;
   const out: V1ResourceRequirements = {};
   if (chosen.requests !== undefined)
     out.requests = { ...chosen.requests } as Record<string, string>;

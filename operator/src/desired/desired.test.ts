@@ -181,6 +181,18 @@ describe('desired children', () => {
     assert.equal(desiredArchiveClaim(pipeline()), undefined, 'an existing claim is not created');
   });
 
+  it("gives the archive job its own default resources, and takes the resource's when set", () => {
+    const resourcesOf = (cron: ReturnType<typeof desiredArchiveCronJob>) =>
+      cron.spec.jobTemplate.spec?.template.spec?.containers[0]?.resources;
+    assert.deepEqual(resourcesOf(desiredArchiveCronJob(pipeline(), opts)), {
+      requests: { cpu: '500m', memory: '512Mi' },
+      limits: { memory: '1Gi' },
+    });
+    const own = { requests: { memory: '1Gi' }, limits: { memory: '2Gi', cpu: '2' } };
+    const custom = pipeline({ archive: { volume: { claimName: 'arch' }, resources: own } });
+    assert.deepEqual(resourcesOf(desiredArchiveCronJob(custom, opts)), own);
+  });
+
   it('points the archive job at the Pushgateway only when the operator has one', () => {
     const envOf = (cron: ReturnType<typeof desiredArchiveCronJob>) =>
       Object.fromEntries(
