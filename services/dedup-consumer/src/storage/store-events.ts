@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './database.ts';
-import { toJsonRows } from './event-rows.ts';
+import { ROW_COLUMN_NAMES, ROW_SELECT, toJsonRows } from './event-rows.ts';
 import type { EventRecord } from './event-rows.ts';
 
 export interface StoreResult {
@@ -25,12 +25,7 @@ export async function storeEvents(
   if (records.length === 0) return { stored: 0, duplicates: 0 };
   const result = await sql`
     WITH input AS (
-      SELECT r->>0 AS dedup_key, r->>1 AS event_id, r->>2 AS type, r->>3 AS source,
-             r->>4 AS user_id, r->>5 AS anonymous_id, (r->>6)::timestamptz AS event_time,
-             (r->>7)::timestamptz AS sent_at, (r->>8)::timestamptz AS received_at,
-             r->>9 AS ingestion_id, nullif(r->10, 'null') AS properties,
-             nullif(r->11, 'null') AS context, (r->>12)::int AS schema_version,
-             (r->>13)::int AS kafka_partition, (r->>14)::bigint AS kafka_offset
+      SELECT ${sql.raw(ROW_SELECT)}
       FROM jsonb_array_elements(${toJsonRows(records)}::jsonb) AS rows(r)
     ), new_keys AS (
       INSERT INTO event_keys (pipeline, dedup_key)
@@ -38,12 +33,8 @@ export async function storeEvents(
       ON CONFLICT DO NOTHING
       RETURNING dedup_key
     )
-    INSERT INTO events (dedup_key, pipeline, event_id, type, source, user_id, anonymous_id,
-                        event_time, sent_at, received_at, ingestion_id, properties, context,
-                        schema_version, kafka_partition, kafka_offset)
-    SELECT input.dedup_key, ${pipeline}, event_id, type, source, user_id, anonymous_id,
-           event_time, sent_at, received_at, ingestion_id, properties, context,
-           schema_version, kafka_partition, kafka_offset
+    INSERT INTO events (pipeline, ${sql.raw(ROW_COLUMN_NAMES)})
+    SELECT ${pipeline}, ${sql.raw(ROW_COLUMN_NAMES)}
     FROM input JOIN new_keys USING (dedup_key)`.execute(db);
   const stored = Number(result.numAffectedRows ?? 0n);
   return { stored, duplicates: records.length - stored };
