@@ -1,10 +1,51 @@
+import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { StackError } from './errors.ts';
 
 export const LOOPBACK = '127.0.0.1';
 
-/** A port that was free on 127.0.0.1 a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
+/** The kernel's range for the local ports of outgoing connections (Linux's default if unknown). */
+export function ephemeralRange(text: string | undefined): { low: number; high: number } {
+  const [low, high] = (text ?? '').trim().split(/\s+/).map(Number);
+  if (low === undefined || high === undefined || !(low > 1024 && high >= low && high < 65536)) {
+    return { low: 32768, high: 60999 };
+  }
+  return { low, high };
+}
+
+const LOWEST = 10_000;
+
+/**
+ * A port to try: never a privileged one and never inside the ephemeral range; undefined when the
+ * range leaves fewer than 1,000 ports below it. A port is chosen here and bound later by the
+ * component's own process; an ephemeral port could meanwhile become the local end of some
+ * outgoing connection (a Kafka client's, say) and that bind would fail with "Address already in
+ * use". Ports below the range are only ever taken by listeners that ask for them.
+ */
+export function portCandidate(
+  ephemeral: { low: number; high: number },
+  random: number,
+): number | undefined {
+  const high = ephemeral.low - 1;
+  if (high - LOWEST < 1_000) return undefined;
+  return LOWEST + Math.floor(random * (high - LOWEST + 1));
+}
+
+/** A port that was free on 127.0.0.1 a moment ago, outside the ephemeral range if it can be. */
+export async function freePort(): Promise<number> {
+  const range = ephemeralRange(
+    await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined),
+  );
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = portCandidate(range, Math.random());
+    if (port === undefined) break;
+    if (await isPortFree(port)) return port;
+  }
+  return osPickedPort();
+}
+
+/** A port the OS picked as free a moment ago (from the ephemeral range). */
+function osPickedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.unref();
