@@ -1,5 +1,6 @@
 // make bench-ingest: ingest (node services/ingest/src/main.ts) against a bare node:http baseline
 // that parses the same JSON and answers 202, on loopback, with Kafka and Redis from a private stack.
+import '../test/support/process-warnings.ts';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';

@@ -7,6 +7,7 @@
  *
  *   node bench/operator.ts [--pipelines=200] [--idle=300] [--workers=32] [--resync=60]
  */
+import '../test/support/process-warnings.ts';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -6,6 +6,7 @@
 //   offered rate (default 5,000 events/s) with the consumer running;
 // - baseline, same run: raw COPY of the same rows into the same events table (rows/s).
 // BENCH_DIRECT=1 produces to Kafka directly (enrichEvent + encodeEventMessage) instead of HTTP.
+import '../test/support/process-warnings.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
