@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { dayPartition } from '../services/dedup-consumer/src/storage/partition-d
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { cpuSecondsByPart, exitedChildrenCpuSeconds } from './process-cpu.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const DAYS = 10;
@@ -104,6 +105,10 @@ try {
   await mkdir(archiveDir, { recursive: true });
   const archiveStarted = performance.now();
   const archiveMachineBefore = await machineCpuTicks();
+  // CPU of the archiver (it has exited when read again: its time is then in our reaped children)
+  // and of PostgreSQL, over the same stretch.
+  const archiverCpuBefore = await exitedChildrenCpuSeconds();
+  const postgresCpuBefore = (await cpuSecondsByPart({ stateDir })).postgres ?? 0;
   const child = spawn(process.execPath, [MAIN, 'archive'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -134,6 +139,13 @@ try {
   clearInterval(sampler);
   const archiveSeconds = seconds(archiveStarted);
   const archiveMachine = cpuShares(archiveMachineBefore, await machineCpuTicks());
+  const cpuUsPerRow = {
+    archiver: ((await exitedChildrenCpuSeconds()) - archiverCpuBefore) * (1e6 / EVENTS),
+    postgres:
+      (((await cpuSecondsByPart({ stateDir })).postgres ?? 0) - postgresCpuBefore) * (1e6 / EVENTS),
+  };
+  const cores = availableParallelism();
+  const ceilingRowsPerSecond = (cores * 1e6) / (cpuUsPerRow.archiver + cpuUsPerRow.postgres);
   if (code !== 0) throw new Error(`the archiver exited ${code}:\n${output}`);
   const lines = output.split('\n');
   const summary = lines.find((line) => line.includes('archived pipeline')) ?? '';
@@ -198,6 +210,10 @@ try {
       parquetBytesPerEvent: parquetBytes / EVENTS,
       stepMs: steps,
       machineCpu: archiveMachine,
+      /** CPU µs per archived row: the archiver process (DuckDB's threads included) and PostgreSQL. */
+      cpuUsPerRow,
+      /** Rows/s every core could archive at that cost if nothing waited. */
+      ceilingRowsPerSecond,
     },
     baseline: {
       what: 'PostgreSQL COPY (SELECT same columns) TO STDOUT csv, streamed to a file',
@@ -212,7 +228,7 @@ try {
     },
     queries,
     targets: TARGETS,
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: { cpus: cores, node: process.version },
   };
   await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
 
@@ -228,6 +244,16 @@ try {
       'machine CPU while archiving',
       `${(archiveMachine.busy * 100).toFixed(0)}% busy`,
       `${(archiveMachine.stolen * 100).toFixed(0)}% stolen by the host`,
+    ],
+    [
+      'CPU per archived row',
+      `${(cpuUsPerRow.archiver + cpuUsPerRow.postgres).toFixed(1)} µs`,
+      `archiver ${cpuUsPerRow.archiver.toFixed(1)} µs, PostgreSQL ${cpuUsPerRow.postgres.toFixed(1)} µs`,
+    ],
+    [
+      `ceiling on ${cores} cores at that CPU per row`,
+      Math.round(ceilingRowsPerSecond).toLocaleString('en-US'),
+      'rows/s if nothing waited',
     ],
     ['baseline pg COPY to CSV rows/s', Math.round(baselineRate).toLocaleString('en-US'), ''],
     [

@@ -9,7 +9,7 @@
 import '../test/support/process-warnings.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
@@ -40,6 +40,7 @@ import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { createConnections } from '../services/ingest/src/dependencies.ts';
 import { startIngest } from '../services/ingest/src/server.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
 const DISTINCT = Number(process.env.BENCH_EVENTS ?? 150_000);
 const DUP_RATIO = 0.3;
@@ -286,6 +287,10 @@ if (isMainThread) {
     // The machine's CPU over the same stretch: all cores, whoever used them.
     let machineAtStart = await machineCpuTicks();
     let machineAtLastCommit = machineAtStart;
+    // CPU of each part over the drain: the consumer is a worker thread of this process (ingest,
+    // also in this process, is idle meanwhile); Kafka, Redis and PostgreSQL from the stack.
+    const drainParts = { stateDir, self: 'consumer (bench process)' };
+    let partsAtStart: Promise<Record<string, number>> = cpuSecondsByPart(drainParts);
     log('draining the backlog with one consumer (in a worker thread: its own event loop)…');
     const worker = new Worker(new URL(import.meta.url), {
       workerData: {
@@ -303,6 +308,7 @@ if (isMainThread) {
         void machineCpuTicks().then((ticks) => {
           machineAtStart = ticks;
         });
+        partsAtStart = cpuSecondsByPart(drainParts);
         started.resolve(performance.now());
       }
       if (message.kind === 'stopped') stopped.resolve(undefined);
@@ -331,6 +337,7 @@ if (isMainThread) {
       return computeConsumerLag(watermarks, committed[0]?.partitions ?? []).total;
     };
     while (consumed < backlog.length || (await groupLag()) > 0) await sleep(100);
+    const partsAtEnd = await cpuSecondsByPart(drainParts);
     const drainSeconds = (lastCommit - drainStarted) / 1000;
     const consumerBusyUsPerMessage = ((busyAtLastCommit - busyAtStart) * 1000) / backlog.length;
 
@@ -345,6 +352,9 @@ if (isMainThread) {
       return { rows: Number(rows[0]?.rows), keys: Number(rows[0]?.keys) };
     };
     const drained = await countRows(PIPELINE);
+    const cpuUsPerStoredRow = cpuMicrosPer(drained.rows, await partsAtStart, partsAtEnd);
+    const cpuUsPerStoredRowTotal = Object.values(cpuUsPerStoredRow).reduce((a, b) => a + b, 0);
+    const cores = availableParallelism();
 
     // 3. Latency at a fixed offered rate, consumer running: batches of 50 every 50/rate seconds.
     log(`offering ${OFFERED_RATE} events/s for ${LATENCY_SECONDS} s ${MODE}…`);
@@ -402,7 +412,7 @@ if (isMainThread) {
     const result = {
       mode: MODE,
       redisFastPath: WITH_REDIS,
-      machine: { cpus: (await import('node:os')).cpus().length },
+      machine: { cpus: cores },
       backlog: {
         messages: backlog.length,
         distinct: DISTINCT,
@@ -417,6 +427,10 @@ if (isMainThread) {
         consumerBusyUsPerMessage,
         consumerBusyShare: (busyAtLastCommit - busyAtStart) / 1000 / drainSeconds,
         machineCpu: cpuShares(machineAtStart, machineAtLastCommit),
+        /** CPU µs per stored row of each part, from the consumer's start to the drained backlog. */
+        cpuUsPerStoredRow,
+        /** Rows/s every core could store at that cost if nothing waited. */
+        ceilingRowsPerSecond: (cores * 1e6) / cpuUsPerStoredRowTotal,
         rows: drained.rows,
         distinctKeys: drained.keys,
       },
@@ -467,6 +481,16 @@ if (isMainThread) {
       },
       'machine CPU stolen by the host while draining': {
         value: result.throughput.machineCpu.stolen.toFixed(2),
+        target: '',
+      },
+      ...Object.fromEntries(
+        Object.entries(cpuUsPerStoredRow).map(([part, us]) => [
+          `CPU per stored row while draining: ${part} (µs)`,
+          { value: String(us), target: '' },
+        ]),
+      ),
+      [`ceiling on ${cores} cores at that CPU per row, nothing waiting (rows/s)`]: {
+        value: fmt(result.throughput.ceilingRowsPerSecond),
         target: '',
       },
       'baseline: raw COPY (rows/s)': { value: fmt(copyPerSecond), target: '' },
