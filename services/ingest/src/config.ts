@@ -12,6 +12,8 @@ export const ingestConfigSchema = z
     KAFKA_TOPIC: z.string().min(1).max(249),
     KAFKA_CLIENT_ID: z.string().min(1).default('ingest'),
     KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+    /** Produce batches smaller than this (uncompressed) go uncompressed. */
+    KAFKA_COMPRESSION_MIN_BATCH_BYTES: env.byteSize().prefault('32KiB'),
     KAFKA_LINGER: env.duration().prefault('2ms'),
     KAFKA_BATCH_MESSAGES: env.positiveInt({ max: 100_000 }).prefault('1000'),
     KAFKA_BATCH_BYTES: env.byteSize().prefault('768KiB'),

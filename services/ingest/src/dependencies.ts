@@ -21,6 +21,7 @@ export interface ConnectionOptions {
   readonly whenRedisDown: RedisDownMode;
   readonly idempotencyTtlMs: number;
   readonly compression?: EventCompression;
+  readonly compressMinBytes?: number;
   readonly lingerMs?: number;
   readonly maxBatchMessages?: number;
   readonly maxBatchBytes?: number;
@@ -66,6 +67,9 @@ export function createConnections(options: ConnectionOptions): Connections {
     topic: options.topic,
     logger,
     ...(options.compression === undefined ? {} : { compression: options.compression }),
+    ...(options.compressMinBytes === undefined
+      ? {}
+      : { compressMinBytes: options.compressMinBytes }),
     ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
     ...(options.maxBatchMessages === undefined
       ? {}

@@ -43,6 +43,7 @@ const { producer, limiter, idempotency, redis } = createConnections({
   whenRedisDown: config.RATE_LIMIT_REDIS_DOWN,
   idempotencyTtlMs: config.IDEMPOTENCY_TTL,
   compression: config.KAFKA_COMPRESSION,
+  compressMinBytes: config.KAFKA_COMPRESSION_MIN_BATCH_BYTES,
   lingerMs: config.KAFKA_LINGER,
   maxBatchMessages: config.KAFKA_BATCH_MESSAGES,
   maxBatchBytes: config.KAFKA_BATCH_BYTES,

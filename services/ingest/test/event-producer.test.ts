@@ -77,7 +77,7 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
         topic: codecTopic,
         logger,
         compression,
-        compressMinMessages: 1,
+        compressMinBytes: 1,
       });
       await compressed.connect();
       try {
