@@ -19,6 +19,13 @@ describe('ingest configuration', () => {
     assert.equal(config.RATE_LIMIT_REDIS_DOWN, 'open');
     assert.equal(config.PORT, 8080);
     assert.equal(config.IDEMPOTENCY_TTL, 24 * 3600_000);
+    assert.equal(config.KAFKA_COMPRESSION, 'gzip');
+    assert.equal(config.KAFKA_COMPRESSION_MIN_BATCH_BYTES, 32 * 1024);
+    assert.equal(
+      parseConfig(ingestConfigSchema, { ...required, KAFKA_COMPRESSION_MIN_BATCH_BYTES: '1MiB' })
+        .KAFKA_COMPRESSION_MIN_BATCH_BYTES,
+      1024 * 1024,
+    );
     assert.deepEqual(limitsOf(config), {
       maxBodyBytes: 1024 * 1024,
       maxDecompressedBytes: 4 * 1024 * 1024,

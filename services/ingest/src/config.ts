@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { MAX_JSON_DEPTH, env } from '@event-pipeline/platform';
+import {
+  DEFAULT_COMPRESS_MIN_BYTES,
+  MAX_JSON_DEPTH,
+  env,
+  formatByteSize,
+} from '@event-pipeline/platform';
 
 /** Idempotent producers side by side unless KAFKA_PRODUCER_LANES says otherwise (bench/ingest.ts). */
 export const DEFAULT_PRODUCER_LANES = 4;
@@ -13,7 +18,9 @@ export const ingestConfigSchema = z
     KAFKA_CLIENT_ID: z.string().min(1).default('ingest'),
     KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
     /** Produce batches smaller than this (uncompressed) go uncompressed. */
-    KAFKA_COMPRESSION_MIN_BATCH_BYTES: env.byteSize().prefault('32KiB'),
+    KAFKA_COMPRESSION_MIN_BATCH_BYTES: env
+      .byteSize()
+      .prefault(formatByteSize(DEFAULT_COMPRESS_MIN_BYTES)),
     KAFKA_LINGER: env.duration().prefault('2ms'),
     KAFKA_BATCH_MESSAGES: env.positiveInt({ max: 100_000 }).prefault('1000'),
     KAFKA_BATCH_BYTES: env.byteSize().prefault('768KiB'),

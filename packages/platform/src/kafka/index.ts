@@ -14,7 +14,9 @@ export {
   type EventCompression,
   type EventProducer,
   type EventProducerOptions,
+  DEFAULT_COMPRESS_MIN_BYTES,
   ProducerOverloadedError,
+  batchCompression,
   ProducerUnavailableError,
   createEventProducer,
 } from './producer.ts';

@@ -32,6 +32,17 @@ export type EventCompression = 'none' | 'gzip';
 /** Batches below this many bytes (uncompressed) are sent uncompressed: see compressMinBytes. */
 export const DEFAULT_COMPRESS_MIN_BYTES = 32 * 1024;
 
+/** The codec of one produce batch: the configured one from minBytes (uncompressed) up, else none. */
+export function batchCompression(
+  compression: EventCompression,
+  bytes: number,
+  minBytes: number,
+): CompressionTypes {
+  return compression === 'gzip' && bytes >= minBytes
+    ? CompressionTypes.GZIP
+    : CompressionTypes.None;
+}
+
 export interface EventProducerOptions {
   readonly kafka: Kafka;
   readonly topic: string;
@@ -151,7 +162,6 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   let pausedUntil = 0;
   let lastFailure = '';
   const idleWaiters: (() => void)[] = [];
-  const codec = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
 
   const flushSoon = () => {
     if (queuedMessages >= maxBatchMessages) {
@@ -181,7 +191,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
       const batch = queue.splice(0, taken);
       for (const pending of batch) clearTimeout(pending.expiry);
       queuedMessages -= size;
-      void produce(batch, size, bytes >= compressMinBytes ? codec : CompressionTypes.None);
+      void produce(batch, size, batchCompression(compression, bytes, compressMinBytes));
     }
   }
 
