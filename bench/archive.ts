@@ -19,7 +19,12 @@ import { dayPartition } from '../services/dedup-consumer/src/storage/partition-d
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
-import { cpuSecondsByPart, exitedChildrenCpuSeconds } from './process-cpu.ts';
+import {
+  cpuCeiling,
+  cpuMicrosPer,
+  cpuSecondsByPart,
+  exitedChildrenCpuSeconds,
+} from './process-cpu.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const DAYS = 10;
@@ -107,8 +112,11 @@ try {
   const archiveMachineBefore = await machineCpuTicks();
   // CPU of the archiver (it has exited when read again: its time is then in our reaped children)
   // and of PostgreSQL, over the same stretch.
-  const archiverCpuBefore = await exitedChildrenCpuSeconds();
-  const postgresCpuBefore = (await cpuSecondsByPart({ stateDir })).postgres ?? 0;
+  const archiveCpu = async () => ({
+    archiver: await exitedChildrenCpuSeconds(),
+    postgres: (await cpuSecondsByPart({ stateDir })).postgres ?? 0,
+  });
+  const cpuBefore = await archiveCpu();
   const child = spawn(process.execPath, [MAIN, 'archive'], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -139,13 +147,9 @@ try {
   clearInterval(sampler);
   const archiveSeconds = seconds(archiveStarted);
   const archiveMachine = cpuShares(archiveMachineBefore, await machineCpuTicks());
-  const cpuUsPerRow = {
-    archiver: ((await exitedChildrenCpuSeconds()) - archiverCpuBefore) * (1e6 / EVENTS),
-    postgres:
-      (((await cpuSecondsByPart({ stateDir })).postgres ?? 0) - postgresCpuBefore) * (1e6 / EVENTS),
-  };
+  const cpuUsPerRow = cpuMicrosPer(EVENTS, cpuBefore, await archiveCpu());
+  const ceiling = cpuCeiling(cpuUsPerRow);
   const cores = availableParallelism();
-  const ceilingRowsPerSecond = (cores * 1e6) / (cpuUsPerRow.archiver + cpuUsPerRow.postgres);
   if (code !== 0) throw new Error(`the archiver exited ${code}:\n${output}`);
   const lines = output.split('\n');
   const summary = lines.find((line) => line.includes('archived pipeline')) ?? '';
@@ -213,7 +217,7 @@ try {
       /** CPU µs per archived row: the archiver process (DuckDB's threads included) and PostgreSQL. */
       cpuUsPerRow,
       /** Rows/s every core could archive at that cost if nothing waited. */
-      ceilingRowsPerSecond,
+      ceilingRowsPerSecond: ceiling.perSecond,
     },
     baseline: {
       what: 'PostgreSQL COPY (SELECT same columns) TO STDOUT csv, streamed to a file',
@@ -247,12 +251,12 @@ try {
     ],
     [
       'CPU per archived row',
-      `${(cpuUsPerRow.archiver + cpuUsPerRow.postgres).toFixed(1)} µs`,
-      `archiver ${cpuUsPerRow.archiver.toFixed(1)} µs, PostgreSQL ${cpuUsPerRow.postgres.toFixed(1)} µs`,
+      `${ceiling.totalMicros.toFixed(1)} µs`,
+      `archiver ${cpuUsPerRow.archiver?.toFixed(1)} µs, PostgreSQL ${cpuUsPerRow.postgres?.toFixed(1)} µs`,
     ],
     [
       `ceiling on ${cores} cores at that CPU per row`,
-      Math.round(ceilingRowsPerSecond).toLocaleString('en-US'),
+      ceiling.perSecond.toLocaleString('en-US'),
       'rows/s if nothing waited',
     ],
     ['baseline pg COPY to CSV rows/s', Math.round(baselineRate).toLocaleString('en-US'), ''],

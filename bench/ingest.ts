@@ -14,7 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { format } from 'prettier';
 import { down, up } from '@event-pipeline/stack';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
-import { cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
+import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 /**
@@ -262,14 +262,14 @@ async function main(): Promise<void> {
       rows
         .filter((r) => r.server === 'ingest')
         .map((r) => {
-          const total = Object.values(r.cpuUsPerEventByPart).reduce((sum, us) => sum + us, 0);
+          const { totalMicros, perSecond } = cpuCeiling(r.cpuUsPerEventByPart);
           return {
             scenario: r.scenario,
             ...Object.fromEntries(
               Object.entries(r.cpuUsPerEventByPart).map(([part, us]) => [`${part} µs/event`, us]),
             ),
-            'total µs/event': total,
-            'ceiling on all cores, events/s': ceiling(total),
+            'total µs/event': totalMicros,
+            'ceiling on all cores, events/s': perSecond,
           };
         }),
     );
@@ -294,11 +294,6 @@ async function main(): Promise<void> {
     await sleep(1_000);
     await down({ stateDir });
   }
-}
-
-/** Events/s that every core of this machine could carry at this much CPU per event, nothing waiting. */
-function ceiling(microsPerEvent: number): number {
-  return microsPerEvent <= 0 ? 0 : Math.round((availableParallelism() * 1e6) / microsPerEvent);
 }
 
 /** Each connection sends the bodies in turn, round and round. */

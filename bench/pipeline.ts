@@ -40,7 +40,7 @@ import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { createConnections } from '../services/ingest/src/dependencies.ts';
 import { startIngest } from '../services/ingest/src/server.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
-import { cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
+import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
 const DISTINCT = Number(process.env.BENCH_EVENTS ?? 150_000);
 const DUP_RATIO = 0.3;
@@ -284,13 +284,16 @@ if (isMainThread) {
     let lastCommit = 0;
     let busyAtStart = 0;
     let busyAtLastCommit = 0;
-    // The machine's CPU over the same stretch: all cores, whoever used them.
-    let machineAtStart = await machineCpuTicks();
-    let machineAtLastCommit = machineAtStart;
-    // CPU of each part over the drain: the consumer is a worker thread of this process (ingest,
-    // also in this process, is idle meanwhile); Kafka, Redis and PostgreSQL from the stack.
+    // CPU over the drain, read when the consumer starts and once the backlog is drained: the whole
+    // machine's (all cores, whoever used them) and each part's. The consumer is a worker thread of
+    // this process (ingest, also in this process, is idle meanwhile); Kafka, Redis and PostgreSQL
+    // come from the stack.
     const drainParts = { stateDir, self: 'consumer (bench process)' };
-    let partsAtStart: Promise<Record<string, number>> = cpuSecondsByPart(drainParts);
+    const cpuReading = async () => ({
+      machine: await machineCpuTicks(),
+      parts: await cpuSecondsByPart(drainParts),
+    });
+    let atStart: ReturnType<typeof cpuReading> | undefined; // set when the consumer starts
     log('draining the backlog with one consumer (in a worker thread: its own event loop)…');
     const worker = new Worker(new URL(import.meta.url), {
       workerData: {
@@ -305,10 +308,7 @@ if (isMainThread) {
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'started') {
         busyAtStart = message.busyMs;
-        void machineCpuTicks().then((ticks) => {
-          machineAtStart = ticks;
-        });
-        partsAtStart = cpuSecondsByPart(drainParts);
+        atStart = cpuReading();
         started.resolve(performance.now());
       }
       if (message.kind === 'stopped') stopped.resolve(undefined);
@@ -316,9 +316,6 @@ if (isMainThread) {
       const { batch } = message;
       consumed += batch.messages;
       lastCommit = performance.now();
-      void machineCpuTicks().then((ticks) => {
-        if (latencyPhaseStart === Number.POSITIVE_INFINITY) machineAtLastCommit = ticks;
-      });
       if (latencyPhaseStart === Number.POSITIVE_INFINITY) busyAtLastCommit = message.busyMs;
       for (const receivedAt of batch.receivedAt) {
         if (receivedAt >= latencyPhaseStart) latencies.push(batch.committedAt - receivedAt);
@@ -337,7 +334,7 @@ if (isMainThread) {
       return computeConsumerLag(watermarks, committed[0]?.partitions ?? []).total;
     };
     while (consumed < backlog.length || (await groupLag()) > 0) await sleep(100);
-    const partsAtEnd = await cpuSecondsByPart(drainParts);
+    const [drainStart, drainEnd] = [await (atStart ?? cpuReading()), await cpuReading()];
     const drainSeconds = (lastCommit - drainStarted) / 1000;
     const consumerBusyUsPerMessage = ((busyAtLastCommit - busyAtStart) * 1000) / backlog.length;
 
@@ -352,8 +349,8 @@ if (isMainThread) {
       return { rows: Number(rows[0]?.rows), keys: Number(rows[0]?.keys) };
     };
     const drained = await countRows(PIPELINE);
-    const cpuUsPerStoredRow = cpuMicrosPer(drained.rows, await partsAtStart, partsAtEnd);
-    const cpuUsPerStoredRowTotal = Object.values(cpuUsPerStoredRow).reduce((a, b) => a + b, 0);
+    const cpuUsPerStoredRow = cpuMicrosPer(drained.rows, drainStart.parts, drainEnd.parts);
+    const ceiling = cpuCeiling(cpuUsPerStoredRow);
     const cores = availableParallelism();
 
     // 3. Latency at a fixed offered rate, consumer running: batches of 50 every 50/rate seconds.
@@ -426,11 +423,11 @@ if (isMainThread) {
         rowsStoredPerSecond: storedPerSecond,
         consumerBusyUsPerMessage,
         consumerBusyShare: (busyAtLastCommit - busyAtStart) / 1000 / drainSeconds,
-        machineCpu: cpuShares(machineAtStart, machineAtLastCommit),
+        machineCpu: cpuShares(drainStart.machine, drainEnd.machine),
         /** CPU µs per stored row of each part, from the consumer's start to the drained backlog. */
         cpuUsPerStoredRow,
         /** Rows/s every core could store at that cost if nothing waited. */
-        ceilingRowsPerSecond: (cores * 1e6) / cpuUsPerStoredRowTotal,
+        ceilingRowsPerSecond: ceiling.perSecond,
         rows: drained.rows,
         distinctKeys: drained.keys,
       },

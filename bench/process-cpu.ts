@@ -2,6 +2,7 @@
 // all its descendants (PostgreSQL's backends are children of the postmaster), so a run can say
 // where the machine's two cores went, per event, instead of inferring it.
 import { readFile, readdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { status } from '@event-pipeline/stack';
 
 export interface ProcStat {
@@ -104,7 +105,7 @@ export async function cpuSecondsByPart(options: {
   return seconds;
 }
 
-/** Microseconds of CPU per unit of work (event, row) of each part between two readings. */
+/** Microseconds of CPU per unit of work (event, row) of each part between two readings, to 0.1 µs. */
 export function cpuMicrosPer(
   units: number,
   before: Readonly<Record<string, number>>,
@@ -113,7 +114,19 @@ export function cpuMicrosPer(
   return Object.fromEntries(
     Object.entries(after).map(([name, seconds]) => [
       name,
-      units === 0 ? 0 : Math.round(((seconds - (before[name] ?? 0)) * 1e6) / units),
+      units === 0 ? 0 : Math.round(((seconds - (before[name] ?? 0)) * 1e7) / units) / 10,
     ]),
   );
+}
+
+/** The parts' CPU per unit added up, and the units/s every core could carry at it, nothing waiting. */
+export function cpuCeiling(micros: Readonly<Record<string, number>>): {
+  totalMicros: number;
+  perSecond: number;
+} {
+  const totalMicros = Math.round(Object.values(micros).reduce((sum, us) => sum + us, 0) * 10) / 10;
+  return {
+    totalMicros,
+    perSecond: totalMicros <= 0 ? 0 : Math.round((availableParallelism() * 1e6) / totalMicros),
+  };
 }

@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import { availableParallelism } from 'node:os';
 import {
+  cpuCeiling,
+  cpuMicrosPer,
   exitedChildrenCpuSeconds,
   parseProcStat,
   readProcStats,
@@ -44,6 +47,20 @@ describe('bench process CPU from /proc', () => {
     ];
     assert.equal(treeCpuSeconds(stats, 10), 2.75);
     assert.equal(treeCpuSeconds(stats, 99), 0);
+  });
+
+  it('turns two readings into µs per unit by part, and adds them up into a ceiling', () => {
+    const per = cpuMicrosPer(
+      1_000_000,
+      { ingest: 10, kafka: 2 },
+      { ingest: 152.34, kafka: 19.5, redis: 6 },
+    );
+    assert.deepEqual(per, { ingest: 142.3, kafka: 17.5, redis: 6 });
+    assert.deepEqual(cpuMicrosPer(0, {}, { ingest: 1 }), { ingest: 0 });
+    const { totalMicros, perSecond } = cpuCeiling(per);
+    assert.equal(totalMicros, 165.8);
+    assert.equal(perSecond, Math.round((availableParallelism() * 1e6) / 165.8));
+    assert.deepEqual(cpuCeiling({}), { totalMicros: 0, perSecond: 0 });
   });
 
   it('measures a real child while it runs, and in the reaped time once it has exited', async () => {
