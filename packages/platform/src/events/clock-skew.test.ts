@@ -69,4 +69,14 @@ describe('correctClockSkew', () => {
       /timestamp is not a valid date-time/,
     );
   });
+
+  it('answers each receivedAt for itself, in UTC, when calls alternate between them', () => {
+    // receivedAt's UTC form is remembered between calls; it must never answer for another one.
+    const readings = ['2024-05-01T12:00:00+02:00', '2024-05-01T10:00:00.001Z', 'yesterday'];
+    for (let round = 0; round < 2; round += 1) {
+      assert.equal(correctClockSkew({ receivedAt: readings[0] ?? '' }), '2024-05-01T10:00:00.000Z');
+      assert.equal(correctClockSkew({ receivedAt: readings[1] ?? '' }), '2024-05-01T10:00:00.001Z');
+      assert.throws(() => correctClockSkew({ receivedAt: readings[2] ?? '' }), /receivedAt/);
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.ts';
 import type { ClientEvent } from './event-schema.ts';
 
@@ -11,5 +11,5 @@ export function dedupKeyOf(event: ClientEvent): string {
   if (event.id !== undefined) return event.id;
   const { type, source, userId, anonymousId, timestamp, properties, context } = event;
   const content = { type, source, userId, anonymousId, timestamp, properties, context };
-  return createHash('sha256').update(canonicalJson(content), 'utf8').digest('hex');
+  return hash('sha256', canonicalJson(content), 'hex');
 }
