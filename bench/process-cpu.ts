@@ -89,9 +89,11 @@ export async function cpuSecondsByPart(options: {
   for (const [name, pid] of Object.entries(options.pids ?? {}))
     if (pid !== undefined) roots[name] = [pid];
   if (options.stateDir !== undefined) {
-    for (const record of (await status({ stateDir: options.stateDir })).processes) {
-      if (record.running) (roots[record.component] ??= []).push(record.pid);
-    }
+    // By name, so the parts come in the same order (the benches' table columns) in every run.
+    const records = (await status({ stateDir: options.stateDir })).processes
+      .filter((record) => record.running)
+      .sort((a, b) => a.component.localeCompare(b.component));
+    for (const record of records) (roots[record.component] ??= []).push(record.pid);
   }
   const stats = await readProcStats();
   const seconds: Record<string, number> = {};
