@@ -7,6 +7,7 @@ import { encodeEventMessage, enrichEvent } from '@event-pipeline/platform';
 import type { EventMessage, StoredEvent } from '@event-pipeline/platform';
 import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { batchEvents, validateEvents } from '../services/ingest/src/validate-events.ts';
+import { BATCH_BODY } from './batch-body.ts';
 
 /**
  * kafkajs's record-batch encoder, the code its producer runs for every produce request. It is not
@@ -31,14 +32,6 @@ const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as
   headers: Record<string, string>;
 }) => unknown;
 
-/** The batch bench-ingest posts: 100 page views from 17 users. */
-export const BATCH_BODY = JSON.stringify({
-  events: Array.from({ length: 100 }, (_, i) => ({
-    type: 'page_view',
-    userId: `user-${i % 17}`,
-    properties: { path: `/page/${i}`, plan: 'pro' },
-  })),
-});
 const TRACE_HEADERS = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 
 export interface StageRow {

@@ -13,6 +13,7 @@ import autocannon from 'autocannon';
 import { Kafka, logLevel } from 'kafkajs';
 import { format } from 'prettier';
 import { down, up } from '@event-pipeline/stack';
+import { BATCH_BODY, BATCH_SIZE } from './batch-body.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
 import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
@@ -27,7 +28,6 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 3);
 const WARMUP_S = 10;
 const CONNECTIONS = 64;
-const BATCH_SIZE = 100;
 const API_KEY = 'bench-key-0123456789';
 /** The bench process itself: autocannon runs in it. */
 const LOAD_GENERATOR = 'load generator';
@@ -132,17 +132,10 @@ async function main(): Promise<void> {
         properties: { path: '/pricing', referrer: 'https://example.com/', plan: 'pro' },
       });
     const singles = Array.from({ length: 64 }, (_, user) => singleOf(user));
-    const batch = JSON.stringify({
-      events: Array.from({ length: BATCH_SIZE }, (_, i) => ({
-        type: 'page_view',
-        userId: `user-${i % 17}`,
-        properties: { path: `/page/${i}`, plan: 'pro' },
-      })),
-    });
     const scenarios = [
       ['single', singles, 1],
       ['single-one-user', [singleOf(42)], 1],
-      [`batch-${BATCH_SIZE}`, [batch], BATCH_SIZE],
+      [`batch-${BATCH_SIZE}`, [BATCH_BODY], BATCH_SIZE],
     ] as const;
     const pathOf = (scenario: string) =>
       scenario.startsWith('single') ? '/v1/events' : '/v1/batch';

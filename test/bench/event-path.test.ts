@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BATCH_BODY, measureEventPath } from '../../bench/event-path-stages.ts';
+import { BATCH_BODY, BATCH_SIZE } from '../../bench/batch-body.ts';
+import { measureEventPath } from '../../bench/event-path-stages.ts';
 
 describe('bench-event-path', () => {
   it('measures every stage of the real code and kafkajs encodes the whole batch', async () => {
     const result = await measureEventPath({ rounds: 1, iterations: 3 });
-    assert.equal(result.events, 100);
+    assert.equal(result.events, BATCH_SIZE);
     assert.equal(result.stages.length, 5);
     for (const { stage, usPerEvent } of result.stages) {
       assert.ok(usPerEvent > 0, `${stage}: ${usPerEvent} µs`);
