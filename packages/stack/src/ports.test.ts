@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ephemeralRange, freePort, isPortFree, portCandidate } from './ports.ts';
+import {
+  ephemeralRange,
+  freePort,
+  isPortFree,
+  portCandidate,
+  thisMachinesEphemeralRange,
+} from './ports.ts';
 
 describe('ports', () => {
   it('reads the ephemeral range, and falls back to Linux’s default on anything else', () => {
@@ -27,9 +33,11 @@ describe('ports', () => {
   });
 
   it('gives a port that is free, outside this machine’s ephemeral range', async () => {
-    const { low } = ephemeralRange(
+    const fromProc = ephemeralRange(
       await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined),
     );
+    assert.deepEqual(await thisMachinesEphemeralRange(), fromProc);
+    const { low } = fromProc;
     const port = await freePort();
     assert.ok(port >= 10_000 && port < low, `${port}, ephemeral from ${low}`);
     assert.equal(await isPortFree(port), true);

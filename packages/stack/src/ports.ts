@@ -31,11 +31,19 @@ export function portCandidate(
   return LOWEST + Math.floor(random * (high - LOWEST + 1));
 }
 
+let ephemeralRangeRead: Promise<{ low: number; high: number }> | undefined;
+/** The range is read once per process; a stack start asks for a port per listener. */
+export function thisMachinesEphemeralRange(): Promise<{ low: number; high: number }> {
+  ephemeralRangeRead ??= readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').then(
+    ephemeralRange,
+    () => ephemeralRange(undefined),
+  );
+  return ephemeralRangeRead;
+}
+
 /** A port that was free on 127.0.0.1 a moment ago, outside the ephemeral range if it can be. */
 export async function freePort(): Promise<number> {
-  const range = ephemeralRange(
-    await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => undefined),
-  );
+  const range = await thisMachinesEphemeralRange();
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = portCandidate(range, Math.random());
     if (port === undefined) break;

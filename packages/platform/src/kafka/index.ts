@@ -16,7 +16,6 @@ export {
   type EventProducerOptions,
   DEFAULT_COMPRESS_MIN_BYTES,
   ProducerOverloadedError,
-  batchCompression,
   ProducerUnavailableError,
   createEventProducer,
 } from './producer.ts';
