@@ -25,6 +25,10 @@ export function createConsumerMetrics(metrics: Metrics) {
       help: 'Bloom filter answers: absent, maybe (then the exact mark or PostgreSQL decides), stored',
       labelNames: ['result'] as const,
     }),
+    bloomFill: metrics.gauge({
+      name: 'consumer_bloom_fill_ratio',
+      help: "Share of the Bloom filter's current slice that is set (0-1); near 1, raise BLOOM_BITS",
+    }),
     redisErrors: metrics.counter({
       name: 'consumer_redis_errors_total',
       help: 'Redis calls that failed; the batch fell back to PostgreSQL',

@@ -27,7 +27,7 @@ const configSchema = z.object({
   BATCH_MAX_BYTES_PER_PARTITION: env.byteSize().prefault('4MiB'),
   PARTITIONS_CONSUMED_CONCURRENTLY: env.positiveInt({ max: 64 }).prefault('2'),
   DATABASE_POOL_SIZE: env.positiveInt({ max: 200 }).prefault('8'),
-  BLOOM_BITS: env.positiveInt({ max: 2 ** 32 }).prefault(String(2 ** 23)),
+  BLOOM_BITS: env.positiveInt({ max: 2 ** 30 }).prefault(String(2 ** 23)),
   BLOOM_HASHES: env.positiveInt({ max: 16 }).prefault('4'),
   LAG_INTERVAL: env.duration().prefault('5s'),
   KAFKA_SESSION_TIMEOUT: env.duration().prefault('30s'),

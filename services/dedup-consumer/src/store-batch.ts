@@ -160,14 +160,17 @@ export async function recordStored(
   keys: readonly string[],
 ): Promise<void> {
   if (deps.redisDedup === undefined || keys.length === 0) return;
+  const nowMs = deps.now().getTime();
   try {
-    await deps.redisDedup.recordStored(keys, deps.now().getTime());
+    await deps.redisDedup.recordStored(keys, nowMs);
   } catch (error) {
     deps.metrics.redisErrors.inc({ operation: 'record' });
     deps.logger.warn(
       { error: errorText(error) },
       'Redis marks not written; later duplicates go to PostgreSQL',
     );
+  } finally {
+    deps.metrics.bloomFill.set(deps.redisDedup.bloomFillRatio(nowMs));
   }
 }
 

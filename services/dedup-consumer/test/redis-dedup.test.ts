@@ -8,7 +8,7 @@ import { createRedisDedup } from '../src/dedup/redis-dedup.ts';
 
 const HOUR = 3_600_000;
 
-describe('Redis fast path (time-sliced Bloom filter + exact marks)', () => {
+describe('dedup fast path (Bloom filter in the consumer + exact marks in Redis)', () => {
   let redis: Redis;
   before(async () => {
     redis = createRedisClient(await setting('REDIS_URL'), () => undefined);
@@ -26,6 +26,25 @@ describe('Redis fast path (time-sliced Bloom filter + exact marks)', () => {
     assert.deepEqual(await dedup.probe(['a', 'b'], now), ['stored', 'absent']);
   });
 
+  it('asks Redis nothing about keys its filter has not seen', async () => {
+    // A client that cannot reach Redis (port 1 refuses): a probe that sent a command would fail.
+    const unreachable = createRedisClient('redis://127.0.0.1:1', () => undefined);
+    try {
+      const dedup = createRedisDedup({
+        redis: unreachable,
+        prefix: uniqueName('t'),
+        windowMs: 24 * HOUR,
+      });
+      const keys = Array.from({ length: 2_000 }, (_, i) => `new-${i}`);
+      const statuses = await dedup.probe(keys, Date.now());
+      assert.ok(statuses.every((status) => status === 'absent'));
+      await assert.rejects(dedup.recordStored(['x'], Date.now()));
+      await assert.rejects(dedup.probe(['x'], Date.now()), 'a "maybe" does go to Redis');
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+
   it('never reports "stored" for a key that was not recorded, even when the filter is saturated', async () => {
     // 16 bits and one hash: after 200 keys every bit is set, so the filter says "maybe" to all.
     const dedup = createRedisDedup({
@@ -39,12 +58,34 @@ describe('Redis fast path (time-sliced Bloom filter + exact marks)', () => {
     const recorded = Array.from({ length: 200 }, (_, i) => `in-${i}`);
     const others = Array.from({ length: 200 }, (_, i) => `out-${i}`);
     await dedup.recordStored(recorded, now);
+    assert.equal(dedup.bloomFillRatio(now), 1);
     const statuses = await dedup.probe(others, now);
     assert.ok(
       statuses.every((status) => status === 'maybe'),
       'the filter is saturated',
     );
     assert.ok((await dedup.probe(recorded, now)).every((status) => status === 'stored'));
+  });
+
+  it('never reports "stored" once the marks are gone (Redis flushed), whatever the filter says', async () => {
+    const prefix = uniqueName('t');
+    const dedup = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const now = Date.now();
+    await dedup.recordStored(['gone'], now);
+    assert.deepEqual(await dedup.probe(['gone'], now), ['stored']);
+    await redis.del(...(await redis.keys(`${prefix}:*`)));
+    assert.deepEqual(await dedup.probe(['gone'], now), ['maybe']);
+  });
+
+  it('shares the marks, not the filter: a key another consumer stored goes to PostgreSQL here', async () => {
+    const prefix = uniqueName('t');
+    const first = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const second = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const now = Date.now();
+    await first.recordStored(['k'], now);
+    assert.deepEqual(await second.probe(['k'], now), ['absent']);
+    await second.recordStored(['k'], now);
+    assert.deepEqual(await second.probe(['k'], now), ['stored']);
   });
 
   it('still finds a mark from an earlier slice of the window, and forgets it beyond the window', async () => {
@@ -55,13 +96,14 @@ describe('Redis fast path (time-sliced Bloom filter + exact marks)', () => {
     assert.deepEqual(await dedup.probe(['k'], then + 49 * HOUR), ['absent']);
   });
 
-  it('expires its slices: memory stays bounded to the window', async () => {
+  it('expires its marks: Redis memory stays bounded to the window', async () => {
     const prefix = uniqueName('t');
     const dedup = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
-    await dedup.recordStored(['x'], Date.now());
+    await dedup.recordStored(['x', 'y'], Date.now());
     const keys = await redis.keys(`${prefix}:*`);
-    assert.equal(keys.length, 2);
+    assert.equal(keys.length, 1);
     for (const key of keys) {
+      assert.equal(await redis.scard(key), 2);
       const ttl = await redis.pttl(key);
       assert.ok(ttl > 24 * HOUR && ttl <= 48 * HOUR, `${key}: ${ttl}`);
     }

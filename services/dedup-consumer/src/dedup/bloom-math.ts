@@ -11,7 +11,7 @@ export interface BloomShape {
 
 /**
  * One slice per window length (a rotating pair): a lookup reads the current slice and the one
- * before, which together cover the window, so a new key costs about two GETBITs; each slice
+ * before, which together cover the window, so a new key costs k bit tests per slice; each slice
  * expires once the window has passed it, so memory stays bounded to two slices. (Shorter slices
  * tighten memory but every lookup then reads window/slice + 1 bitmaps; measured slower.)
  */
