@@ -21,6 +21,27 @@ describe('bloom filter arithmetic', () => {
     }
   });
 
+  it('spreads keys well enough for the false-positive rate Bloom filters promise', () => {
+    // 10,000 keys in 100,000 bits with k = 4: theory gives (1 − e^(−0.4))⁴ ≈ 1.2 %.
+    const shape = { bits: 100_000, hashes: 4 };
+    const set = new Uint8Array(shape.bits);
+    // Keys alike but for a counter, as hashed dedup keys and client ids often are.
+    for (let i = 0; i < 10_000; i += 1) {
+      for (const p of bloomPositions(`bench-${i}`, shape)) set[p] = 1;
+    }
+    // Each bit is set with probability 1 − e^(−0.4) ≈ 33 % when the positions are spread evenly.
+    const setShare = set.reduce((sum, bit) => sum + bit, 0) / shape.bits;
+    assert.ok(setShare > 0.31 && setShare < 0.35, `share of bits set ${setShare}`);
+    let falsePositives = 0;
+    const probes = 50_000;
+    for (let i = 0; i < probes; i += 1) {
+      const positions = bloomPositions(`bench-${10_000 + i}`, shape);
+      if (positions.every((p) => set[p] === 1)) falsePositives += 1;
+    }
+    const rate = falsePositives / probes;
+    assert.ok(rate > 0.005 && rate < 0.02, `false-positive rate ${rate}`);
+  });
+
   it('checks every slice overlapping the window, newest first', () => {
     const hour = 3_600_000;
     assert.deepEqual(slicesToCheck(10 * hour + 5, 3 * hour, hour), [10, 9, 8, 7]);
