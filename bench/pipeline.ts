@@ -105,7 +105,7 @@ interface WorkerSettings {
 type FromWorker =
   | { readonly kind: 'started'; readonly busyMs: number }
   | { readonly kind: 'committed'; readonly batch: CommittedBatch; readonly busyMs: number }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'stopped'; readonly duplicatesBy: Readonly<Record<string, number>> };
 
 /** The consumer under test, in a worker thread so the HTTP load and ingest do not share its loop. */
 async function consumerWorker(settings: WorkerSettings, port: MessagePort): Promise<void> {
@@ -121,12 +121,13 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
   const send = (message: FromWorker) => {
     port.postMessage(message);
   };
+  const metrics = createMetrics({ pipeline: PIPELINE });
   const consumer = await startConsumer({
     kafka,
     db,
     redis,
     logger,
-    metrics: createMetrics({ pipeline: PIPELINE }),
+    metrics,
     topic: TOPIC,
     groupId: 'bench-dedup',
     pipeline: PIPELINE,
@@ -147,7 +148,14 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
       await consumer.stop();
       await db.destroy();
       redis?.disconnect();
-      send({ kind: 'stopped' });
+      // Which stage dropped the duplicates (the whole run): the fast path's share is `redis`.
+      const duplicates = await metrics.registry
+        .getSingleMetric(`${metrics.prefix}consumer_duplicates_total`)
+        ?.get();
+      const duplicatesBy = Object.fromEntries(
+        (duplicates?.values ?? []).map(({ labels, value }) => [String(labels.detected_by), value]),
+      );
+      send({ kind: 'stopped', duplicatesBy });
     })();
   });
 }
@@ -304,14 +312,14 @@ if (isMainThread) {
       } satisfies WorkerSettings,
     });
     const started = Promise.withResolvers<number>();
-    const stopped = Promise.withResolvers<undefined>();
+    const stopped = Promise.withResolvers<Readonly<Record<string, number>>>();
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'started') {
         busyAtStart = message.busyMs;
         atStart = cpuReading();
         started.resolve(performance.now());
       }
-      if (message.kind === 'stopped') stopped.resolve(undefined);
+      if (message.kind === 'stopped') stopped.resolve(message.duplicatesBy);
       if (message.kind !== 'committed') return;
       const { batch } = message;
       consumed += batch.messages;
@@ -378,7 +386,7 @@ if (isMainThread) {
     latencies.sort((a, b) => a - b);
     const final = await countRows(PIPELINE);
     worker.postMessage('stop');
-    await stopped.promise;
+    const duplicatesBy = await stopped.promise;
     await worker.terminate();
     await stopSource();
 
@@ -441,6 +449,8 @@ if (isMainThread) {
       },
       baseline: { rows: copied.rows, seconds: copySeconds, rowsPerSecond: copyPerSecond },
       ratio: { oursOverBaseline: storedPerSecond / copyPerSecond },
+      /** Duplicates dropped over the whole run, by the stage that caught them. */
+      duplicatesBy,
       exactlyOnce: {
         expectedDistinct: DISTINCT + distinctOffered,
         rows: final.rows,
@@ -505,6 +515,10 @@ if (isMainThread) {
         target: '',
       },
       'backlog post rate (events/s)': { value: fmt(result.backlog.postedPerSecond), target: '' },
+      'duplicates dropped by: batch / redis / postgres (whole run)': {
+        value: ['batch', 'redis', 'postgres'].map((by) => fmt(duplicatesBy[by] ?? 0)).join(' / '),
+        target: '',
+      },
       'exactly once (rows = distinct = expected)': {
         value: String(result.exactlyOnce.ok),
         target: 'true',
