@@ -29,9 +29,13 @@ export function createConsumerMetrics(metrics: Metrics) {
       name: 'consumer_bloom_fill_ratio',
       help: "Share of the Bloom filter's current slice that is set (0-1); near 1, raise BLOOM_BITS",
     }),
+    bloomWarmMarks: metrics.gauge({
+      name: 'consumer_bloom_warm_marks',
+      help: 'Redis marks read into the Bloom filter by the last warm-up (at start and each rebalance)',
+    }),
     redisErrors: metrics.counter({
       name: 'consumer_redis_errors_total',
-      help: 'Redis calls that failed; the batch fell back to PostgreSQL',
+      help: 'Redis calls that failed (probe, record, warm); PostgreSQL decides meanwhile',
       labelNames: ['operation'] as const,
     }),
     storeErrors: metrics.counter({

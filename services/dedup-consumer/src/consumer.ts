@@ -11,6 +11,7 @@ import { createConsumerMetrics } from './consumer-metrics.ts';
 import { createRedisDedup } from './dedup/redis-dedup.ts';
 import { reportLag } from './lag-reporter.ts';
 import { createPartitionKeeper } from './partition-keeper.ts';
+import { createFilterWarmer } from './dedup/filter-warmer.ts';
 import { createMarkWriter } from './dedup/mark-writer.ts';
 import { recordStored, storeBatch } from './store-batch.ts';
 import type { StoreBatchDeps } from './store-batch.ts';
@@ -103,6 +104,7 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
   const marks = createMarkWriter((keys) =>
     recordStored({ redisDedup, now, metrics, logger: storeLogger }, keys),
   );
+  const warmer = createFilterWarmer({ redisDedup, now, logger: storeLogger, metrics });
   const storeDeps: StoreBatchDeps = {
     db,
     producer,
@@ -155,6 +157,7 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     joined = true;
     logger.info({ assignment: event.payload.memberAssignment }, 'joined the consumer group');
+    warmer.request();
   });
   consumer.on(consumer.events.CRASH, (event) => {
     const { error, restart } = event.payload;
@@ -245,6 +248,7 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
     await consumer.disconnect();
     const results = await Promise.allSettled([
       marks.drain(),
+      warmer.drain(),
       producer.disconnect(),
       admin.disconnect(),
       health.close(),

@@ -41,6 +41,30 @@ describe('dedup consumer on the shared stack', () => {
   let metrics: Metrics;
   const topic = uniqueName('dedup-storm');
   const pipeline = uniqueName('storm');
+  const groupId = uniqueName('dedup-group');
+  const redisPrefix = uniqueName('ep:test');
+  /** A consumer of the test's group, with metrics of its own (`metrics` points at them). */
+  const startTestConsumer = () => {
+    metrics = createMetrics({ pipeline });
+    return startConsumer({
+      kafka,
+      db,
+      redis,
+      logger,
+      metrics,
+      topic,
+      groupId,
+      pipeline,
+      windowMs: 86_400_000,
+      batchSize: 500,
+      partitionsConsumedConcurrently: 2,
+      port: 0,
+      host: '127.0.0.1',
+      redisPrefix,
+      bloom: { bits: 2 ** 16, hashes: 4 },
+      lagIntervalMs: 500,
+    });
+  };
 
   before(async () => {
     kafka = new Kafka({
@@ -62,25 +86,7 @@ describe('dedup consumer on the shared stack', () => {
     redis = new Redis(await setting('REDIS_URL'));
     url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_storm'));
     db = createDatabase({ connectionString: url });
-    metrics = createMetrics({ pipeline });
-    consumer = await startConsumer({
-      kafka,
-      db,
-      redis,
-      logger,
-      metrics,
-      topic,
-      groupId: uniqueName('dedup-group'),
-      pipeline,
-      windowMs: 86_400_000,
-      batchSize: 500,
-      partitionsConsumedConcurrently: 2,
-      port: 0,
-      host: '127.0.0.1',
-      redisPrefix: uniqueName('ep:test'),
-      bloom: { bits: 2 ** 16, hashes: 4 },
-      lagIntervalMs: 500,
-    });
+    consumer = await startTestConsumer();
   });
   after(async () => {
     await consumer.stop();
@@ -227,5 +233,38 @@ describe('dedup consumer on the shared stack', () => {
       new RegExp(`eventpipeline_consumer_lag\\{[^}]*topic="${topic}"[^}]*partition="0"`),
     );
     assert.match(text, /eventpipeline_consumer_lag_total\{/);
+  });
+  it('after a restart, catches late retries with the Redis marks (the filter is warmed from them), not in PostgreSQL', async () => {
+    const events = Array.from({ length: 300 }, (_, i) =>
+      storedEvent(pipeline, clientEvent(800_000 + i, i % 2 === 0)),
+    );
+    await producer.send({ topic, acks: -1, messages: events.map((e) => encodeEventMessage(e)) });
+    await eventually('the 300 events stored', async () => {
+      const report = await exactlyOnceReport(url, pipeline, new Set(events.map((e) => e.dedupKey)));
+      return report.missing === 0 ? report : undefined;
+    });
+    // A new consumer in the group (a restart, a deploy): its filter starts empty.
+    await consumer.stop();
+    consumer = await startTestConsumer();
+    await eventually('the filter warmed from the marks', async () => {
+      const marks = await metricValue('eventpipeline_consumer_bloom_warm_marks', '');
+      return marks >= events.length ? marks : undefined;
+    });
+    await producer.send({ topic, acks: -1, messages: events.map((e) => encodeEventMessage(e)) });
+    await eventually('the retries consumed', async () => {
+      const lag = await consumer.lag();
+      return lag.total === 0 ? lag : undefined;
+    });
+    assert.equal(
+      await metricValue('eventpipeline_consumer_duplicates_total', 'detected_by="redis"'),
+      events.length,
+    );
+    assert.equal(
+      await metricValue('eventpipeline_consumer_duplicates_total', 'detected_by="postgres"'),
+      0,
+    );
+    const report = await exactlyOnceReport(url, pipeline, new Set(events.map((e) => e.dedupKey)));
+    assert.equal(report.missing, 0);
+    assert.equal(report.rows, report.keys, 'no key stored twice');
   });
 });

@@ -88,6 +88,38 @@ describe('dedup fast path (Bloom filter in the consumer + exact marks in Redis)'
     assert.deepEqual(await second.probe(['k'], now), ['stored']);
   });
 
+  it('catches retries of keys another consumer stored once its filter is warmed from the marks', async () => {
+    const prefix = uniqueName('t');
+    const first = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const then = Date.now();
+    // 12,000 marks (more than one SSCAN page) in one slice, 3 in the next: both are read back.
+    const earlier = Array.from({ length: 12_000 }, (_, i) => `early-${i}`);
+    await first.recordStored(earlier, then);
+    await first.recordStored(['late-1', 'late-2', 'late-3'], then + 24 * HOUR);
+    const second = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const now = then + 24 * HOUR;
+    assert.deepEqual(await second.probe(['early-7', 'late-2'], now), ['absent', 'absent']);
+    assert.equal(await second.warm(now), 12_003);
+    const statuses = await second.probe([...earlier, 'late-1', 'late-2', 'late-3', 'never'], now);
+    assert.ok(statuses.slice(0, -1).every((status) => status === 'stored'));
+    assert.equal(statuses.at(-1), 'absent');
+  });
+
+  it('stops warming a slice once its filter is half full', async () => {
+    const prefix = uniqueName('t');
+    const first = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR });
+    const now = Date.now();
+    await first.recordStored(
+      Array.from({ length: 20_000 }, (_, i) => `k-${i}`),
+      now,
+    );
+    // 4,096 bits: one SSCAN page of ~5,000 keys sets more than half of them.
+    const small = createRedisDedup({ redis, prefix, windowMs: 24 * HOUR, bloomBits: 4_096 });
+    const read = await small.warm(now);
+    assert.ok(read > 0 && read < 20_000, `read ${read} marks`);
+    assert.ok(small.bloomFillRatio(now) >= 0.5);
+  });
+
   it('still finds a mark from an earlier slice of the window, and forgets it beyond the window', async () => {
     const dedup = createRedisDedup({ redis, prefix: uniqueName('t'), windowMs: 24 * HOUR });
     const then = Date.now();

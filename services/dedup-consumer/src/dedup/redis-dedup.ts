@@ -16,6 +16,13 @@ export interface RedisDedup {
   probe(keys: readonly string[], nowMs: number): Promise<KeyStatus[]>;
   /** Call only after the keys' rows are committed in PostgreSQL. */
   recordStored(keys: readonly string[], nowMs: number): Promise<void>;
+  /**
+   * Adds every key the Redis marks hold (stored by any consumer of the pipeline) to this
+   * consumer's filter, so that after a start or a rebalance the retries of keys stored elsewhere
+   * are caught by the marks again instead of going to PostgreSQL. Stops filling a slice once
+   * half its bits are set (a filter sized too small for the marks). Resolves to the marks read.
+   */
+  warm(nowMs: number): Promise<number>;
   /** The share of the Bloom filter's newest slice that is set (0–1), for sizing BLOOM_BITS. */
   bloomFillRatio(nowMs: number): number;
 }
@@ -36,9 +43,13 @@ export interface RedisDedupOptions {
  * - in this process, a Bloom bitmap per slice of the keys it stored (sliced-bloom.ts).
  * Client retries carry the same message key, so they reach the partition, and the consumer, that
  * stored the first copy: its filter says "maybe" and one SMISMEMBER per slice settles it. A new
- * key costs no Redis command at all. A key stored by another consumer (before a rebalance or a
- * restart) is "absent" here and goes to PostgreSQL, which drops it: slower, never wrong.
+ * key costs no Redis command at all. After a start or a rebalance the filter is warmed from the
+ * marks (SSCAN); until then, and for keys another consumer stores later, a key stored elsewhere is
+ * "absent" here and goes to PostgreSQL, which drops it: slower, never wrong.
  */
+/** A warm-up stops filling a slice's bitmap once this share of its bits is set. */
+const WARM_MAX_FILL = 0.5;
+
 export function createRedisDedup({
   redis,
   prefix,
@@ -85,6 +96,23 @@ export function createRedisDedup({
       if (replies === null || failed !== undefined) {
         throw failed ?? new Error('the Redis transaction writing the marks was aborted');
       }
+    },
+
+    async warm(nowMs) {
+      let read = 0;
+      for (const slice of slicesToCheck(nowMs, windowMs, sliceMs)) {
+        const at = slice * sliceMs;
+        let cursor = '0';
+        // Past half full, more keys would only raise the false-positive rate (6 % at k = 4).
+        while (bloom.fillRatio(at) < WARM_MAX_FILL) {
+          const [next, members] = await redis.sscan(marksKey(slice), cursor, 'COUNT', 5_000);
+          bloom.add(members, at);
+          read += members.length;
+          cursor = next;
+          if (cursor === '0') break;
+        }
+      }
+      return read;
     },
 
     bloomFillRatio: (nowMs) => bloom.fillRatio(nowMs),
