@@ -36,6 +36,9 @@ export interface RedisDedupOptions {
   readonly bloomHashes?: number;
 }
 
+/** A warm-up stops filling a slice's bitmap once this share of its bits is set. */
+const WARM_MAX_FILL = 0.5;
+
 /*
  * Layout, per time slice s (one window long):
  * - in Redis, <prefix>:m:<s>: the set of keys stored during s, the exact marks, shared by every
@@ -47,9 +50,6 @@ export interface RedisDedupOptions {
  * marks (SSCAN); until then, and for keys another consumer stores later, a key stored elsewhere is
  * "absent" here and goes to PostgreSQL, which drops it: slower, never wrong.
  */
-/** A warm-up stops filling a slice's bitmap once this share of its bits is set. */
-const WARM_MAX_FILL = 0.5;
-
 export function createRedisDedup({
   redis,
   prefix,
