@@ -9,6 +9,7 @@ import { deadLetterMessage } from './dead-letter-message.ts';
 import type { ConsumerMetrics } from './consumer-metrics.ts';
 import type { MarkWriter } from './dedup/mark-writer.ts';
 import type { RedisDedup } from './dedup/redis-dedup.ts';
+import { redisErrorText } from './dedup/redis-client.ts';
 import { planBatch } from './plan-batch.ts';
 import type { InputMessage } from './plan-batch.ts';
 import type { PartitionKeeper } from './partition-keeper.ts';
@@ -147,7 +148,7 @@ async function probe(deps: StoreBatchDeps, keys: readonly string[]) {
   } catch (error) {
     deps.metrics.redisErrors.inc({ operation: 'probe' });
     deps.logger.warn(
-      { error: errorText(error) },
+      { error: redisErrorText(error) },
       'Redis probe failed; PostgreSQL decides for this batch',
     );
     return undefined;
@@ -166,15 +167,10 @@ export async function recordStored(
   } catch (error) {
     deps.metrics.redisErrors.inc({ operation: 'record' });
     deps.logger.warn(
-      { error: errorText(error) },
+      { error: redisErrorText(error) },
       'Redis marks not written; later duplicates go to PostgreSQL',
     );
   } finally {
     deps.metrics.bloomFill.set(deps.redisDedup.bloomFillRatio(nowMs));
   }
-}
-
-/** The message only: ioredis errors carry the whole command (every key of the batch). */
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message.slice(0, 300) : String(error);
 }

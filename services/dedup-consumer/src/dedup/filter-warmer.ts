@@ -1,5 +1,6 @@
 import type { Logger } from '@event-pipeline/platform';
 import type { ConsumerMetrics } from '../consumer-metrics.ts';
+import { redisErrorText } from './redis-client.ts';
 import type { RedisDedup } from './redis-dedup.ts';
 
 export interface FilterWarmer {
@@ -44,7 +45,7 @@ export function createFilterWarmer({
       .catch((error: unknown) => {
         metrics.redisErrors.inc({ operation: 'warm' });
         logger.warn(
-          { error: error instanceof Error ? error.message.slice(0, 300) : String(error) },
+          { error: redisErrorText(error) },
           'Bloom filter not warmed from Redis; retries of keys stored elsewhere go to PostgreSQL',
         );
       })

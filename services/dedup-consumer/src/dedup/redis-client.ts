@@ -16,3 +16,8 @@ export function createRedisClient(url: string, onError: (error: Error) => void):
   redis.on('error', onError);
   return redis;
 }
+
+/** The message only: ioredis errors carry the whole command (every key of the batch). */
+export function redisErrorText(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 300) : String(error);
+}

@@ -1,4 +1,5 @@
 import { bloomPositions, sliceMsFor, slicesToCheck } from './bloom-math.ts';
+import type { BloomShape } from './bloom-math.ts';
 
 /**
  * A Bloom filter in the consumer's memory, time-sliced like the Redis marks it sits in front of:
@@ -18,11 +19,7 @@ export interface SlicedBloom {
   fillRatio(nowMs: number): number;
 }
 
-export interface SlicedBloomOptions {
-  /** Bits per slice. */
-  readonly bits: number;
-  /** Positions per key. */
-  readonly hashes: number;
+export interface SlicedBloomOptions extends BloomShape {
   readonly windowMs: number;
 }
 
