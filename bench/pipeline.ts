@@ -133,7 +133,6 @@ async function consumerWorker(settings: WorkerSettings, port: MessagePort): Prom
     pipeline: PIPELINE,
     windowMs: 86_400_000,
     batchSize: Number(process.env.BENCH_BATCH_SIZE ?? 2_000),
-    maxBytesPerPartition: 4 * 1024 * 1024,
     partitionsConsumedConcurrently: CONSUMED_CONCURRENTLY,
     port: 0,
     host: '127.0.0.1',
