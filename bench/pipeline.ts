@@ -8,7 +8,7 @@
 // BENCH_DIRECT=1 produces to Kafka directly (enrichEvent + encodeEventMessage) instead of HTTP.
 import '../test/support/process-warnings.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -328,10 +328,21 @@ if (isMainThread) {
         if (receivedAt >= latencyPhaseStart) latencies.push(batch.committedAt - receivedAt);
       }
     });
-    worker.on('error', (error) => {
+    // A worker that dies (out of memory, say) ends the bench through `finally`, which stops the
+    // stack: the waits below check for it, and no rejection is left unhandled to kill the process.
+    let died: Error | undefined;
+    worker.on('error', (error: Error) => {
+      died = error;
       started.reject(error);
       stopped.reject(error);
     });
+    stopped.promise.catch(() => undefined);
+    const waitFor = async (done: () => Promise<boolean>) => {
+      while (!(await done())) {
+        if (died !== undefined) throw new Error(`the consumer worker died: ${died.message}`);
+        await sleep(100);
+      }
+    };
     const drainStarted = await started.promise;
     const groupLag = async () => {
       const [watermarks, committed] = await Promise.all([
@@ -340,7 +351,7 @@ if (isMainThread) {
       ]);
       return computeConsumerLag(watermarks, committed[0]?.partitions ?? []).total;
     };
-    while (consumed < backlog.length || (await groupLag()) > 0) await sleep(100);
+    await waitFor(async () => consumed >= backlog.length && (await groupLag()) === 0);
     const [drainStart, drainEnd] = [await (atStart ?? cpuReading()), await cpuReading()];
     const drainSeconds = (lastCommit - drainStarted) / 1000;
     const consumerBusyUsPerMessage = ((busyAtLastCommit - busyAtStart) * 1000) / backlog.length;
@@ -380,7 +391,7 @@ if (isMainThread) {
     await Promise.all(inFlight);
     const offerSeconds = (performance.now() - offerStarted) / 1000;
     const distinctOffered = new Set(offered).size;
-    while ((await groupLag()) > 0) await sleep(100);
+    await waitFor(async () => (await groupLag()) === 0);
     await sleep(500);
     latencies.sort((a, b) => a - b);
     const final = await countRows(PIPELINE);
@@ -526,5 +537,6 @@ if (isMainThread) {
     console.log(`results: ${RESULTS}`);
   } finally {
     await down({ stateDir });
+    await rm(stateDir, { recursive: true, force: true });
   }
 }
