@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import type { Admin, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/storage/database.ts';
@@ -22,6 +22,7 @@ import { createDatabase } from '../src/storage/database.ts';
 import {
   clientEvent,
   createDatabaseOn,
+  createTopicOn,
   duplicateStorm,
   exactlyOnceReport,
   shuffled,
@@ -67,20 +68,7 @@ describe('dedup consumer on the shared stack', () => {
   };
 
   before(async () => {
-    kafka = new Kafka({
-      clientId: 'dedup-test',
-      brokers: [await setting('KAFKA_BROKERS')],
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 4 },
-        { topic: deadLetterTopic(topic), numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    ({ kafka, admin } = await createTopicOn(await setting('KAFKA_BROKERS'), 'dedup-test', topic));
     producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     redis = new Redis(await setting('REDIS_URL'));

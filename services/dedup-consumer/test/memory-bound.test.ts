@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
-import { deadLetterTopic, encodeEventMessage } from '@event-pipeline/platform';
+import { CompressionTypes } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
+import { encodeEventMessage } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
 import type { HeapCappedSettings } from './heap-capped-consumer.ts';
 import {
   clientEvent,
   createDatabaseOn,
+  createTopicOn,
   exactlyOnceReport,
   storedCounts,
   storedEvent,
@@ -33,20 +34,7 @@ describe('dedup consumer memory', () => {
   const keys = new Set<string>();
 
   before(async () => {
-    kafka = new Kafka({
-      clientId: 'memory-test',
-      brokers: [await setting('KAFKA_BROKERS')],
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: 4 },
-        { topic: deadLetterTopic(topic), numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    ({ kafka, admin } = await createTopicOn(await setting('KAFKA_BROKERS'), 'memory-test', topic));
     url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_memory'));
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

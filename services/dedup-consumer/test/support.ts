@@ -1,7 +1,28 @@
 import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import pg from 'pg';
-import { enrichEvent, encodeEventMessage } from '@event-pipeline/platform';
+import { deadLetterTopic, enrichEvent, encodeEventMessage } from '@event-pipeline/platform';
 import type { ClientEvent, EventMessage, StoredEvent } from '@event-pipeline/platform';
+
+/** A kafkajs client and connected admin, and the test's topic (4 partitions) with its DLQ. */
+export async function createTopicOn(
+  brokers: string,
+  clientId: string,
+  topic: string,
+): Promise<{ kafka: Kafka; admin: Admin }> {
+  const kafka = new Kafka({ clientId, brokers: [brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [
+      { topic, numPartitions: 4 },
+      { topic: deadLetterTopic(topic), numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
+  return { kafka, admin };
+}
 
 /** A database of its own on the given server (tests share one PostgreSQL). Returns its URL. */
 export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
