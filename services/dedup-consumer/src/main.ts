@@ -25,6 +25,12 @@ const configSchema = z.object({
   DEDUP_WINDOW: env.duration().prefault('24h'),
   BATCH_SIZE: env.positiveInt({ max: 50_000 }).prefault('2000'),
   FETCH_MAX_BYTES_PER_PARTITION: env.byteSize().optional(),
+  /** The old name: refused rather than ignored, so a deployment that set it hears about it. */
+  BATCH_MAX_BYTES_PER_PARTITION: z
+    .undefined({
+      error: 'renamed: set FETCH_MAX_BYTES_PER_PARTITION (and see FETCH_MAX_BYTES) instead',
+    })
+    .optional(),
   FETCH_MAX_BYTES: env.byteSize().optional(),
   PARTITIONS_CONSUMED_CONCURRENTLY: env.positiveInt({ max: 64 }).prefault('2'),
   DATABASE_POOL_SIZE: env.positiveInt({ max: 200 }).prefault('8'),
