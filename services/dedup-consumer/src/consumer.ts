@@ -17,14 +17,7 @@ import { recordStored, storeBatch } from './store-batch.ts';
 import type { StoreBatchDeps } from './store-batch.ts';
 import { expireKeys } from './storage/expire-keys.ts';
 import { runMigrations } from './storage/run-migrations.ts';
-
-/**
- * Fetch sizes, in compressed bytes as Kafka counts them. A fetch's messages are all decoded and
- * held at once, and gzip'd event batches decode to about nine times their size, so these bound
- * the consumer's memory while it drains a backlog (docs/dedup-consumer.md, Memory).
- */
-export const DEFAULT_FETCH_BYTES_PER_PARTITION = 1024 * 1024;
-export const DEFAULT_FETCH_BYTES = 4 * 1024 * 1024;
+import { DEFAULT_FETCH_BYTES, DEFAULT_FETCH_BYTES_PER_PARTITION } from './config.ts';
 
 export interface ConsumerDeps {
   readonly kafka: Kafka;
@@ -40,13 +33,9 @@ export interface ConsumerDeps {
   /** Most messages stored in one PostgreSQL transaction. */
   readonly batchSize: number;
   readonly partitionsConsumedConcurrently: number;
-  /** Most (compressed) bytes one fetch takes from a partition; DEFAULT_FETCH_BYTES_PER_PARTITION. */
+  /** Compressed bytes one fetch takes from a partition (DEFAULT_FETCH_BYTES_PER_PARTITION). */
   readonly maxBytesPerPartition?: number | undefined;
-  /**
-   * Most (compressed) bytes of one fetch, all partitions together. The decoded messages of a
-   * fetch are all in memory at once, and gzip'd event batches decode to about nine times their
-   * size: this bounds the consumer's memory (docs/dedup-consumer.md, Memory). DEFAULT_FETCH_BYTES.
-   */
+  /** Compressed bytes of one fetch, all partitions: bounds memory (DEFAULT_FETCH_BYTES). */
   readonly maxBytesPerFetch?: number | undefined;
   /** Health server port; 0 picks a free one. */
   readonly port: number;

@@ -1,50 +1,19 @@
 // The dedup consumer process: reads the environment once, wires dependencies, handles signals.
-import { z } from 'zod';
 import {
   createKafkaClient,
   createLifecycle,
   createLogger,
   createMetrics,
-  env,
   logProcessWarnings,
   parseConfig,
   startTracing,
 } from '@event-pipeline/platform';
+import { dedupConsumerConfigSchema } from './config.ts';
 import { startConsumer } from './consumer.ts';
 import { createRedisClient } from './dedup/redis-client.ts';
 import { createDatabase } from './storage/database.ts';
 
-const configSchema = z.object({
-  KAFKA_BROKERS: env.list(),
-  KAFKA_TOPIC: z.string().min(1),
-  KAFKA_GROUP_ID: z.string().min(1).optional(),
-  PIPELINE_NAME: z.string().min(1),
-  DATABASE_URL: z.string().min(1),
-  /** Optional: without it every key is checked in PostgreSQL only. */
-  REDIS_URL: z.string().min(1).optional(),
-  DEDUP_WINDOW: env.duration().prefault('24h'),
-  BATCH_SIZE: env.positiveInt({ max: 50_000 }).prefault('2000'),
-  FETCH_MAX_BYTES_PER_PARTITION: env.byteSize().optional(),
-  /** The old name: refused rather than ignored, so a deployment that set it hears about it. */
-  BATCH_MAX_BYTES_PER_PARTITION: z
-    .undefined({
-      error: 'renamed: set FETCH_MAX_BYTES_PER_PARTITION (and see FETCH_MAX_BYTES) instead',
-    })
-    .optional(),
-  FETCH_MAX_BYTES: env.byteSize().optional(),
-  PARTITIONS_CONSUMED_CONCURRENTLY: env.positiveInt({ max: 64 }).prefault('2'),
-  DATABASE_POOL_SIZE: env.positiveInt({ max: 200 }).prefault('8'),
-  BLOOM_BITS: env.positiveInt({ max: 2 ** 30 }).prefault(String(2 ** 23)),
-  BLOOM_HASHES: env.positiveInt({ max: 16 }).prefault('4'),
-  LAG_INTERVAL: env.duration().prefault('5s'),
-  KAFKA_SESSION_TIMEOUT: env.duration().prefault('30s'),
-  KAFKA_HEARTBEAT_INTERVAL: env.duration().prefault('3s'),
-  PORT: env.port({ allowZero: true }).prefault('9090'),
-  LOG_LEVEL: env.logLevel().prefault('info'),
-  SHUTDOWN_TIMEOUT: env.duration().prefault('25s'),
-});
-
-const config = parseConfig(configSchema);
+const config = parseConfig(dedupConsumerConfigSchema);
 const logger = createLogger({ name: 'dedup-consumer', level: config.LOG_LEVEL });
 logProcessWarnings(logger);
 const tracing = await startTracing({ serviceName: 'dedup-consumer' });

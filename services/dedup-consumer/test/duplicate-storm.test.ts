@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/storage/database.ts';
 import {

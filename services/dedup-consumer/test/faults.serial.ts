@@ -10,12 +10,7 @@ import type { Admin, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/storage/database.ts';
 import { down, killComponent, startComponent, stopComponent, up } from '@event-pipeline/stack';
-import {
-  computeConsumerLag,
-  createLogger,
-  createMetrics,
-  deadLetterTopic,
-} from '@event-pipeline/platform';
+import { computeConsumerLag, createLogger, createMetrics } from '@event-pipeline/platform';
 import type { Metrics } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
 import { uniqueName } from '../../../test/support/stack.ts';
@@ -24,7 +19,14 @@ import type { ConsumerDeps, DedupConsumer } from '../src/consumer.ts';
 import { createRedisClient } from '../src/dedup/redis-client.ts';
 import { createDatabase } from '../src/storage/database.ts';
 import { produceSlowly, spawnConsumer } from './fault-support.ts';
-import { createDatabaseOn, duplicateStorm, exactlyOnceReport, query, shuffled } from './support.ts';
+import {
+  createDatabaseOn,
+  createPipelineTopic,
+  duplicateStorm,
+  exactlyOnceReport,
+  query,
+  shuffled,
+} from './support.ts';
 
 const logger = createLogger({ name: 'dedup-fault-test', level: 'silent' });
 
@@ -56,13 +58,7 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
   /** A topic, a database and names of its own for one test. */
   const pipelineFor = async (name: string, partitions = 4) => {
     const topic = uniqueName(`faults-${name}`);
-    await admin.createTopics({
-      topics: [
-        { topic, numPartitions: partitions },
-        { topic: deadLetterTopic(topic), numPartitions: 1 },
-      ],
-      waitForLeaders: true,
-    });
+    await createPipelineTopic(admin, topic, partitions);
     const url = await createDatabaseOn(env.DATABASE_URL ?? '', uniqueName(`dedup_${name}`));
     return { topic, url, pipeline: uniqueName(name), groupId: uniqueName(`${name}-group`) };
   };

@@ -5,6 +5,17 @@ import pg from 'pg';
 import { deadLetterTopic, enrichEvent, encodeEventMessage } from '@event-pipeline/platform';
 import type { ClientEvent, EventMessage, StoredEvent } from '@event-pipeline/platform';
 
+/** A pipeline's topic and its dead-letter topic, as the operator creates them. */
+export async function createPipelineTopic(admin: Admin, topic: string, partitions = 4) {
+  await admin.createTopics({
+    topics: [
+      { topic, numPartitions: partitions },
+      { topic: deadLetterTopic(topic), numPartitions: 1 },
+    ],
+    waitForLeaders: true,
+  });
+}
+
 /** A kafkajs client and connected admin, and the test's topic (4 partitions) with its DLQ. */
 export async function createTopicOn(
   brokers: string,
@@ -14,13 +25,7 @@ export async function createTopicOn(
   const kafka = new Kafka({ clientId, brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: [
-      { topic, numPartitions: 4 },
-      { topic: deadLetterTopic(topic), numPartitions: 1 },
-    ],
-    waitForLeaders: true,
-  });
+  await createPipelineTopic(admin, topic);
   return { kafka, admin };
 }
 
