@@ -42,7 +42,7 @@ node: $(NODE_PREREQ) ## install Node $(NODE_VERSION) into the cache when the sys
 	@node --version
 
 node_modules/.package-lock.json: package.json package-lock.json $(wildcard packages/*/package.json services/*/package.json operator/package.json) | $(NODE_PREREQ)
-	npm ci --no-audit --no-fund
+	npm ci --no-audit --no-fund --strict-allow-scripts
 	@touch $@
 
 install: node_modules/.package-lock.json ## install npm dependencies (npm ci)
