@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -50,6 +51,9 @@ export function kafkajsLogLevel(level: logLevel, message: string, error: unknown
 /** The one place a kafkajs client is made: its logs go through pino, at warn and above by default. */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
+  const encoder = installRecordEncoder();
+  if (!encoder.installed)
+    log.warn({ reason: encoder.reason }, 'one-buffer record encoder not used');
   return new Kafka({
     ...options.config,
     brokers: [...options.brokers],
