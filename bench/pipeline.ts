@@ -8,21 +8,20 @@
 // BENCH_DIRECT=1 produces to Kafka directly (enrichEvent + encodeEventMessage) instead of HTTP.
 import '../test/support/process-warnings.ts';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { Kafka, logLevel } from 'kafkajs';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import {
   computeConsumerLag,
+  createKafkaClient,
   createLogger,
   createMetrics,
   deadLetterTopic,
@@ -40,6 +39,7 @@ import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { createConnections } from '../services/ingest/src/dependencies.ts';
 import { startIngest } from '../services/ingest/src/server.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { writeResults } from './results-file.ts';
 import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
 const DISTINCT = Number(process.env.BENCH_EVENTS ?? 150_000);
@@ -57,7 +57,6 @@ const MODE = DIRECT
 const API_KEY = 'bench-key-0123456789';
 const PIPELINE = 'bench';
 const TOPIC = 'bench.events';
-const RESULTS = fileURLToPath(new URL('./results/pipeline.json', import.meta.url));
 const TARGETS = { eventsPerSecond: 30_000, latencyP99Ms: 1_000 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -109,10 +108,10 @@ type FromWorker =
 
 /** The consumer under test, in a worker thread so the HTTP load and ingest do not share its loop. */
 async function consumerWorker(settings: WorkerSettings, port: MessagePort): Promise<void> {
-  const kafka = new Kafka({
+  const kafka = createKafkaClient({
     clientId: 'bench-consumer',
     brokers: [settings.brokers],
-    logLevel: logLevel.NOTHING,
+    logger,
   });
   const db = createDatabase({ connectionString: settings.databaseUrl, maxConnections: 8 });
   const redis = settings.withRedis
@@ -173,7 +172,7 @@ if (isMainThread) {
     const brokers = env.KAFKA_BROKERS ?? '';
     const databaseUrl = env.DATABASE_URL ?? '';
     const redisUrl = env.REDIS_URL ?? '';
-    const kafka = new Kafka({ clientId: 'bench', brokers: [brokers], logLevel: logLevel.NOTHING });
+    const kafka = createKafkaClient({ clientId: 'bench', brokers: [brokers], logger });
     const admin = kafka.admin();
     await admin.connect();
     await admin.createTopics({
@@ -469,7 +468,7 @@ if (isMainThread) {
       },
       targets: TARGETS,
     };
-    await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    const resultsFile = await writeResults('pipeline', result);
 
     const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
     console.log(
@@ -534,7 +533,7 @@ if (isMainThread) {
         target: 'true',
       },
     });
-    console.log(`results: ${RESULTS}`);
+    console.log(`results: ${resultsFile}`);
   } finally {
     await down({ stateDir });
     await rm(stateDir, { recursive: true, force: true });

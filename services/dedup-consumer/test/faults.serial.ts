@@ -5,12 +5,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin, Kafka, Producer } from 'kafkajs';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/storage/database.ts';
 import { down, killComponent, startComponent, stopComponent, up } from '@event-pipeline/stack';
-import { computeConsumerLag, createLogger, createMetrics } from '@event-pipeline/platform';
+import {
+  computeConsumerLag,
+  createKafkaClient,
+  createLogger,
+  createMetrics,
+} from '@event-pipeline/platform';
 import type { Metrics } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
 import { uniqueName } from '../../../test/support/stack.ts';
@@ -40,10 +44,10 @@ describe('dedup consumer guarantees under faults (private stack)', () => {
   before(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'dedup-faults-'));
     env = (await up(['postgres', 'redis', 'kafka'], { stateDir })).env;
-    kafka = new Kafka({
+    kafka = createKafkaClient({
       clientId: 'dedup-fault-test',
       brokers: [env.KAFKA_BROKERS ?? ''],
-      logLevel: logLevel.NOTHING,
+      logger: createLogger({ name: 'dedup-fault-test', level: 'silent' }),
     });
     admin = kafka.admin();
     await admin.connect();

@@ -1,8 +1,7 @@
 // A dedup consumer in a worker thread whose heap is capped by its parent (Worker resourceLimits),
 // the way a pod's memory limit caps it: memory-bound.test.ts drains a backlog with it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Kafka, logLevel } from 'kafkajs';
-import { createLogger, createMetrics } from '@event-pipeline/platform';
+import { createKafkaClient, createLogger, createMetrics } from '@event-pipeline/platform';
 import { startConsumer } from '../src/consumer.ts';
 import { createDatabase } from '../src/storage/database.ts';
 
@@ -19,16 +18,13 @@ export interface HeapCappedSettings {
 const settings = workerData as HeapCappedSettings;
 const port = parentPort;
 if (port === null) throw new Error('heap-capped-consumer.ts runs as a worker thread');
+const logger = createLogger({ name: 'heap-capped', level: 'silent' });
 const db = createDatabase({ connectionString: settings.databaseUrl, maxConnections: 4 });
 const consumer = await startConsumer({
-  kafka: new Kafka({
-    clientId: 'heap-capped',
-    brokers: [settings.brokers],
-    logLevel: logLevel.NOTHING,
-  }),
+  kafka: createKafkaClient({ clientId: 'heap-capped', brokers: [settings.brokers], logger }),
   db,
   redis: undefined,
-  logger: createLogger({ name: 'heap-capped', level: 'silent' }),
+  logger,
   metrics: createMetrics({ pipeline: settings.pipeline }),
   topic: settings.topic,
   groupId: settings.groupId,

@@ -17,9 +17,10 @@ import {
   storedEvent,
 } from './support.ts';
 
-// A fetch's messages are decoded and held all at once, and gzip'd batches decode to about nine
-// times their size. The backlog here is gzip'd and its decoded messages need more heap than the
-// worker is given, so the consumer survives only if its fetch sizes bound what one fetch holds.
+// A fetch's messages are decoded and held all at once, and compressed batches decode to about
+// eight times their size. The backlog here is zstd'd (ingest's default) and its decoded messages
+// need more heap than the worker is given, so the consumer survives only if its fetch sizes bound
+// what one fetch holds.
 const EVENTS = Number(process.env.MEMORY_TEST_EVENTS ?? 60_000);
 const HEAP_MB = Number(process.env.MEMORY_TEST_HEAP_MB ?? 48);
 const fetchBytes = (name: string, fallback: number) =>
@@ -45,7 +46,7 @@ describe('dedup consumer memory', () => {
         keys.add(event.dedupKey);
         messages.push(encodeEventMessage(event));
       }
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      await producer.send({ topic, acks: -1, compression: CompressionTypes.ZSTD, messages });
     }
     await producer.disconnect();
   });
@@ -53,7 +54,7 @@ describe('dedup consumer memory', () => {
     await admin.disconnect();
   });
 
-  it(`drains a gzip'd backlog of ${EVENTS} events with a ${HEAP_MB} MiB heap, exactly once`, async () => {
+  it(`drains a zstd'd backlog of ${EVENTS} events with a ${HEAP_MB} MiB heap, exactly once`, async () => {
     const worker = new Worker(new URL('./heap-capped-consumer.ts', import.meta.url), {
       resourceLimits: { maxOldGenerationSizeMb: HEAP_MB },
       workerData: {

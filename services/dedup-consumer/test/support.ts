@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import pg from 'pg';
-import { deadLetterTopic, enrichEvent, encodeEventMessage } from '@event-pipeline/platform';
+import {
+  createKafkaClient,
+  createLogger,
+  deadLetterTopic,
+  enrichEvent,
+  encodeEventMessage,
+} from '@event-pipeline/platform';
 import type { ClientEvent, EventMessage, StoredEvent } from '@event-pipeline/platform';
 
 /** A pipeline's topic and its dead-letter topic, as the operator creates them. */
@@ -22,7 +27,8 @@ export async function createTopicOn(
   clientId: string,
   topic: string,
 ): Promise<{ kafka: Kafka; admin: Admin }> {
-  const kafka = new Kafka({ clientId, brokers: [brokers], logLevel: logLevel.NOTHING });
+  const logger = createLogger({ name: clientId, level: 'silent' });
+  const kafka = createKafkaClient({ clientId, brokers: [brokers], logger });
   const admin = kafka.admin();
   await admin.connect();
   await createPipelineTopic(admin, topic);

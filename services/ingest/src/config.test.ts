@@ -19,7 +19,7 @@ describe('ingest configuration', () => {
     assert.equal(config.RATE_LIMIT_REDIS_DOWN, 'open');
     assert.equal(config.PORT, 8080);
     assert.equal(config.IDEMPOTENCY_TTL, 24 * 3600_000);
-    assert.equal(config.KAFKA_COMPRESSION, 'gzip');
+    assert.equal(config.KAFKA_COMPRESSION, 'zstd');
     assert.equal(config.KAFKA_COMPRESSION_MIN_BATCH_BYTES, 32 * 1024);
     assert.equal(
       parseConfig(ingestConfigSchema, { ...required, KAFKA_COMPRESSION_MIN_BATCH_BYTES: '1MiB' })

@@ -16,7 +16,7 @@ export const ingestConfigSchema = z
     KAFKA_BROKERS: env.list().pipe(z.array(z.string()).min(1)),
     KAFKA_TOPIC: z.string().min(1).max(249),
     KAFKA_CLIENT_ID: z.string().min(1).default('ingest'),
-    KAFKA_COMPRESSION: z.enum(['none', 'gzip']).default('gzip'),
+    KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('zstd'),
     /** Produce batches smaller than this (uncompressed) go uncompressed. */
     KAFKA_COMPRESSION_MIN_BATCH_BYTES: env
       .byteSize()

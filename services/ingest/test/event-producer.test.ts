@@ -66,7 +66,7 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
     );
   });
 
-  for (const compression of ['none', 'gzip'] as const) {
+  for (const compression of ['none', 'gzip', 'zstd'] as const) {
     it(`${compression}: batches the broker accepts and a consumer reads back unchanged`, async () => {
       const logger = createLogger({ name: 'producer-test', level: 'silent' });
       const codecTopic = uniqueName(`ingest-${compression}`);

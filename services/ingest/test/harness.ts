@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import type { KafkaMessage } from 'kafkajs';
-import { createLogger, createMetrics } from '@event-pipeline/platform';
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import { createKafkaClient, createLogger, createMetrics } from '@event-pipeline/platform';
 import type { Metrics } from '@event-pipeline/platform';
 import { createApiKeys } from '../src/api-keys.ts';
 import { DEFAULT_LIMITS } from '../src/config.ts';
@@ -89,11 +88,8 @@ export async function startIngestUnderTest(options: StartOptions): Promise<Inges
 }
 
 export function kafkaClient(brokers: string): Kafka {
-  return new Kafka({
-    clientId: 'ingest-test-admin',
-    brokers: [brokers],
-    logLevel: logLevel.NOTHING,
-  });
+  const logger = createLogger({ name: 'ingest-test-admin', level: 'silent' });
+  return createKafkaClient({ clientId: 'ingest-test-admin', brokers: [brokers], logger });
 }
 
 export async function createTopic(brokers: string, topic: string, partitions = 3): Promise<void> {

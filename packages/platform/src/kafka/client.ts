@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import { installRecordEncoder } from './kafkajs-record-encoder.ts';
+import { registerZstdCodec } from './zstd-codec.ts';
 
 export interface KafkaClientOptions {
   brokers: readonly string[];
@@ -48,9 +49,13 @@ export function kafkajsLogLevel(level: logLevel, message: string, error: unknown
   return levels[level] ?? 'info';
 }
 
-/** The one place a kafkajs client is made: its logs go through pino, at warn and above by default. */
+/**
+ * The one place a kafkajs client is made: its logs go through pino, at warn and above by default;
+ * it produces and consumes zstd batches, and produces through the one-buffer record encoder.
+ */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
+  registerZstdCodec();
   const encoder = installRecordEncoder();
   if (!encoder.installed)
     log.warn({ reason: encoder.reason }, 'one-buffer record encoder not used');

@@ -3,6 +3,9 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadRecordEncoders, toKafkaRecord } from './kafkajs-record-encoder.ts';
+import { registerZstdCodec } from './zstd-codec.ts';
+
+registerZstdCodec();
 
 const require = createRequire(import.meta.url);
 const { originalRecord, originalRecordBatch, fastRecord, fastRecordBatch } = loadRecordEncoders();
@@ -38,7 +41,7 @@ const message = fc.record(
 );
 const batchOf = fc.record({
   messages: fc.array(message, { maxLength: 25 }),
-  compression: fc.constantFrom(0, 1),
+  compression: fc.constantFrom(0, 1, 4), // none, gzip, zstd
   firstTimestamp: fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
   producerId: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 2 ** 40 })),
   producerEpoch: fc.integer({ min: 0, max: 32_767 }),
@@ -68,7 +71,7 @@ async function encode(
 }
 
 describe('kafkajs record encoder', () => {
-  it('writes the same bytes as kafkajs’s own encoder, compressed or not', async () => {
+  it('writes the same bytes as kafkajs’s own encoder, compressed (gzip, zstd) or not', async () => {
     await fc.assert(
       fc.asyncProperty(batchOf, async (batch) => {
         const theirs = await encode(originalRecord, originalRecordBatch, batch);
@@ -79,30 +82,33 @@ describe('kafkajs record encoder', () => {
     );
   });
 
-  it('writes batches kafkajs decodes back to the same records', async () => {
-    const batch: Batch = {
-      messages: [
-        { key: 'user-1', value: Buffer.from('{"a":1}'), headers: { h: ['x', 'y'] } },
-        { key: null, value: 'été 😀', headers: {} },
-      ],
-      compression: 1,
-      firstTimestamp: 1_700_000_000_000,
-      producerId: 42,
-      producerEpoch: 3,
-      firstSequence: 9,
-      transactional: false,
-    };
-    const decoded = await decodeBatch(
-      new Decoder(await encode(fastRecord, fastRecordBatch, batch)),
-    );
-    assert.deepEqual(
-      decoded.records.map((r) => [r.key?.toString() ?? null, r.value?.toString()]),
-      [
-        ['user-1', '{"a":1}'],
-        [null, 'été 😀'],
-      ],
-    );
-  });
+  for (const compression of [0, 1, 4] as const) {
+    it(`writes batches kafkajs decodes back to the same records (codec ${compression})`, async () => {
+      const batch: Batch = {
+        messages: [
+          { key: 'user-1', value: Buffer.from('{"a":1}'), headers: { h: ['x', 'y'] } },
+          { key: null, value: 'été 😀', headers: {} },
+        ],
+        compression,
+        firstTimestamp: 1_700_000_000_000,
+        producerId: 42,
+        producerEpoch: 3,
+        firstSequence: 9,
+        transactional: false,
+      };
+      const encoded = await encode(fastRecord, fastRecordBatch, batch);
+      // attributes: int16 after firstOffset (8), length (4), leader epoch (4), magic (1), crc (4)
+      assert.equal(encoded.readInt16BE(21) & 0x07, compression);
+      const decoded = await decodeBatch(new Decoder(encoded));
+      assert.deepEqual(
+        decoded.records.map((r) => [r.key?.toString() ?? null, r.value?.toString()]),
+        [
+          ['user-1', '{"a":1}'],
+          [null, 'été 😀'],
+        ],
+      );
+    });
+  }
 
   it('leaves what it does not handle to kafkajs, errors included', async () => {
     const batch = (messages: Batch['messages']): Batch => ({
