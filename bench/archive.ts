@@ -3,7 +3,7 @@
 // PostgreSQL COPY of the same rows to a CSV file.
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline as pipe } from 'node:stream/promises';
@@ -19,6 +19,7 @@ import { dayPartition } from '../services/dedup-consumer/src/storage/partition-d
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { writeResults } from './results-file.ts';
 import {
   cpuCeiling,
   cpuMicrosPer,
@@ -31,7 +32,6 @@ const DAYS = 10;
 const DAY_MS = 86_400_000;
 const PIPELINE = 'bench';
 const MAIN = fileURLToPath(new URL('../services/archiver/src/main.ts', import.meta.url));
-const RESULTS = fileURLToPath(new URL('./results/archive.json', import.meta.url));
 const TARGETS = { rowsPerSecond: 300_000, peakRssMiB: 512, namedQueryMs: 1_000 };
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -234,7 +234,7 @@ try {
     targets: TARGETS,
     machine: { cpus: cores, node: process.version },
   };
-  await writeFile(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+  const resultsFile = await writeResults('archive', result);
 
   const rowsOut: [string, string, string][] = [
     ['events archived (10 days)', EVENTS.toLocaleString('en-US'), ''],
@@ -289,7 +289,7 @@ try {
   for (const [name, value, note] of rowsOut) {
     console.log(`${name.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`);
   }
-  console.log(`\nwritten to ${RESULTS}`);
+  console.log(`\nwritten to ${resultsFile}`);
 } finally {
   await down({ stateDir, log: (line) => log(`stack: ${line}`) });
   await rm(workDir, { recursive: true, force: true });

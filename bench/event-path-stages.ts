@@ -2,35 +2,25 @@
 // by stage, without any I/O: the number to watch when changing the request path (bench-ingest
 // measures the whole service, with Kafka and Redis sharing the cores, and is far noisier).
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { encodeEventMessage, enrichEvent } from '@event-pipeline/platform';
 import type { EventMessage, StoredEvent } from '@event-pipeline/platform';
+import kafkajs from 'kafkajs';
+import {
+  loadRecordEncoders,
+  toKafkaRecord,
+} from '../packages/platform/src/kafka/kafkajs-record-encoder.ts';
+import { encodeRecords } from '../packages/platform/src/kafka/record-batch.ts';
+import { type KafkajsCodec, zstdCodec } from '../packages/platform/src/kafka/zstd-codec.ts';
 import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { batchEvents, validateEvents } from '../services/ingest/src/validate-events.ts';
 import { BATCH_BODY } from './batch-body.ts';
 
 /**
- * kafkajs's record-batch encoder, the code its producer runs for every produce request. It is not
- * part of kafkajs's public API: if an upgrade moves it, this bench (and its test) fails loudly.
+ * kafkajs's record-batch encoder and ours (packages/platform/src/kafka/kafkajs-record-encoder.ts),
+ * which createKafkaClient installs in kafkajs's place; gzip is kafkajs's codec, zstd ours.
  */
-const require = createRequire(import.meta.url);
-const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as {
-  RecordBatch: (batch: {
-    compression: number;
-    records: unknown[];
-    firstSequence: number;
-    producerId: number;
-    producerEpoch: number;
-    lastOffsetDelta: number;
-  }) => Promise<{ buffer: Buffer }>;
-};
-const Record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js') as (record: {
-  offsetDelta: number;
-  timestampDelta: number;
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}) => unknown;
+const encoders = loadRecordEncoders();
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 const TRACE_HEADERS = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 
@@ -42,13 +32,20 @@ export interface StageRow {
 
 export interface EventPathResult {
   readonly events: number;
+  /** The work ingest does, in order: these add up to totalUs. */
   readonly stages: readonly StageRow[];
+  /** What ingest no longer runs, measured beside it: kafkajs's own encoder, gzip. */
+  readonly alternatives: readonly StageRow[];
   /** All stages added up. */
   readonly totalUs: number;
   /** JSON.parse of the body and JSON.stringify of each event: the least a JSON-in, JSON-out path does. */
   readonly baselineUs: number;
-  /** The encoded record batch, bytes (a check that kafkajs really encoded the events). */
+  /** The encoded record batch, bytes (a check that the encoders really encoded the events). */
   readonly recordBatchBytes: number;
+  /** Whether kafkajs's encoder wrote the very same bytes as ours. */
+  readonly encodersAgree: boolean;
+  /** The batch's records compressed, bytes (what Kafka stores and the consumer fetches). */
+  readonly compressedBytes: { readonly gzip: number; readonly zstd: number };
 }
 
 /** Runs each stage `iterations` times per round and keeps the best round of `rounds`. */
@@ -68,6 +65,41 @@ export async function measureEventPath({
   );
   const messages: EventMessage[] = stored.map((event) => encodeEventMessage(event, TRACE_HEADERS));
   let recordBatchBytes = 0;
+  const compressedBytes = { gzip: 0, zstd: 0 };
+
+  /** A produce request's record batch of the messages, as kafkajs's produce request builds it. */
+  const encodeBatch = async (
+    record: (args: Record<string, unknown>) => unknown,
+    recordBatch: (args: Record<string, unknown>) => Promise<unknown>,
+  ): Promise<Buffer> => {
+    const batch = (await recordBatch({
+      compression: 0,
+      records: messages.map((message, offsetDelta) =>
+        record({ offsetDelta, timestampDelta: 0, ...message }),
+      ),
+      firstTimestamp: 1_700_000_000_000,
+      maxTimestamp: 1_700_000_000_000,
+      firstSequence: 0,
+      producerId: 1,
+      producerEpoch: 0,
+      lastOffsetDelta: messages.length - 1,
+    })) as { buffer: Buffer };
+    return batch.buffer;
+  };
+  // The records of that batch, which a codec compresses (the batch header stays uncompressed).
+  const records = encodeRecords(
+    messages.map((message, offsetDelta) => {
+      const record = toKafkaRecord({ offsetDelta, timestampDelta: 0, ...message });
+      if (record === undefined) throw new Error('an event message the encoder does not take');
+      return record;
+    }),
+  );
+  const codecs = {
+    gzip: CompressionCodecs[CompressionTypes.GZIP]() as KafkajsCodec,
+    zstd: zstdCodec(),
+  };
+  const compressed = (codec: 'gzip' | 'zstd'): Promise<Buffer> =>
+    codecs[codec].compress({ buffer: records });
 
   const best = async (work: () => unknown): Promise<number> => {
     let fastest = Number.POSITIVE_INFINITY;
@@ -100,26 +132,49 @@ export async function measureEventPath({
       }),
     },
     {
-      stage: 'kafkajs record batch (uncompressed)',
+      stage: 'record batch (one-buffer encoder)',
       usPerEvent: await best(async () => {
-        const batch = await RecordBatch({
-          compression: 0,
-          records: messages.map((message, offsetDelta) =>
-            Record({ offsetDelta, timestampDelta: 0, ...message }),
-          ),
-          firstSequence: 0,
-          producerId: 1,
-          producerEpoch: 0,
-          lastOffsetDelta: messages.length - 1,
-        });
-        recordBatchBytes = batch.buffer.length;
+        recordBatchBytes = (await encodeBatch(encoders.fastRecord, encoders.fastRecordBatch))
+          .length;
+      }),
+    },
+    {
+      stage: 'zstd (level 3, the default codec)',
+      usPerEvent: await best(async () => {
+        compressedBytes.zstd = (await compressed('zstd')).length;
       }),
     },
   ];
+  const alternatives: StageRow[] = [
+    {
+      stage: 'record batch (kafkajs 2.2.4 encoder)',
+      usPerEvent: await best(() =>
+        encodeBatch(encoders.originalRecord, encoders.originalRecordBatch),
+      ),
+    },
+    {
+      stage: 'gzip (kafkajs codec)',
+      usPerEvent: await best(async () => {
+        compressedBytes.gzip = (await compressed('gzip')).length;
+      }),
+    },
+  ];
+  const encodersAgree = (
+    await encodeBatch(encoders.originalRecord, encoders.originalRecordBatch)
+  ).equals(await encodeBatch(encoders.fastRecord, encoders.fastRecordBatch));
   const baselineUs = await best(() => {
     const body = JSON.parse(BATCH_BODY) as { events: unknown[] };
     for (const event of body.events) JSON.stringify(event);
   });
   const totalUs = Math.round(stages.reduce((sum, row) => sum + row.usPerEvent, 0) * 100) / 100;
-  return { events: events.length, stages, totalUs, baselineUs, recordBatchBytes };
+  return {
+    events: events.length,
+    stages,
+    alternatives,
+    totalUs,
+    baselineUs,
+    recordBatchBytes,
+    encodersAgree,
+    compressedBytes,
+  };
 }

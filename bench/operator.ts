@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { createKafkaClient, createLogger, createMetrics } from '@event-pipeline/platform';
+import { writeResults } from './results-file.ts';
 import { down, up } from '@event-pipeline/stack';
 import { buildCrd, CRD_NAME } from '../operator/src/api/crd.ts';
 import { API_GROUP, API_VERSION, KIND, PLURAL } from '../operator/src/api/eventpipeline-spec.ts';
@@ -338,10 +339,7 @@ try {
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   console.log('\nwrites by verb and kind:', JSON.stringify(kindsSettled));
   console.log('writes while idle by verb and kind:', JSON.stringify(idleKinds));
-  const out = new URL('results/operator.json', import.meta.url);
-  await mkdir(new URL('results/', import.meta.url), { recursive: true });
-  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
-  log(`wrote ${out.pathname}`);
+  log(`wrote ${await writeResults('operator', result)}`);
 } finally {
   await down({ stateDir });
 }
