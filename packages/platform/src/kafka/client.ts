@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installRecordDecoder } from './kafkajs-record-decoder.ts';
 import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 import { registerZstdCodec } from './zstd-codec.ts';
 
@@ -51,7 +52,8 @@ export function kafkajsLogLevel(level: logLevel, message: string, error: unknown
 
 /**
  * The one place a kafkajs client is made: its logs go through pino, at warn and above by default;
- * it produces and consumes zstd batches, and produces through the one-buffer record encoder.
+ * it produces and consumes zstd batches, produces through the one-buffer record encoder and
+ * decodes fetches through the one-pass record decoder.
  */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
@@ -59,6 +61,8 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const encoder = installRecordEncoder();
   if (!encoder.installed)
     log.warn({ reason: encoder.reason }, 'one-buffer record encoder not used');
+  const decoder = installRecordDecoder();
+  if (!decoder.installed) log.warn({ reason: decoder.reason }, 'one-pass record decoder not used');
   return new Kafka({
     ...options.config,
     brokers: [...options.brokers],
