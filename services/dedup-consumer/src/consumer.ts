@@ -2,9 +2,8 @@ import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/database.ts';
 import type { Redis } from 'ioredis';
-import { Partitioners } from 'kafkajs';
 import type { Kafka } from 'kafkajs';
-import { startHealthServer } from '@event-pipeline/platform';
+import { keyHashPartitioner, startHealthServer } from '@event-pipeline/platform';
 import type { ConsumerLag, Logger, Metrics } from '@event-pipeline/platform';
 import { backoffDelay } from './backoff.ts';
 import { createConsumerMetrics } from './consumer-metrics.ts';
@@ -84,11 +83,12 @@ export async function startConsumer(deps: ConsumerDeps): Promise<DedupConsumer> 
     known: migrated.partitions,
   });
 
-  // Dead letters: kafkajs's default partitioner, named so kafkajs does not warn at every start.
+  // Dead letters: the partitioner of ingest's producer (kafkajs's default, rule for rule), named
+  // so kafkajs does not warn at every start.
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: keyHashPartitioner,
   });
   const admin = kafka.admin();
   await Promise.all([producer.connect(), admin.connect()]);

@@ -19,6 +19,7 @@ export {
   ProducerUnavailableError,
   createEventProducer,
 } from './producer.ts';
+export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';
 export { createLanedProducer, laneOf, splitByLane } from './producer-lanes.ts';
 export type { LanedProducerOptions } from './producer-lanes.ts';
 export * from './consumer-lag.ts';

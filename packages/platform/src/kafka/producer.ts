@@ -1,7 +1,8 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
 import type { Kafka, Producer, ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { EventMessage } from './event-message.ts';
+import { keyHashPartitioner } from './partitioner.ts';
 
 /** The producer as services see it: the one dependency most likely to be swapped one day. */
 export interface EventProducer {
@@ -127,7 +128,7 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
   const newProducer = (): Producer => {
     const made = kafka.producer({
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyHashPartitioner,
       ...producerConfig,
       idempotent: true,
       maxInFlightRequests: 1,
