@@ -62,6 +62,34 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('writes the same bytes when the keys already come sorted (the JSON.stringify path)', () => {
+    const sortKeys = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(sortKeys);
+      if (typeof value !== 'object' || value === null) return value;
+      const sorted: Record<string, unknown> = {};
+      for (const key of Object.keys(value).sort())
+        sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
+      return sorted;
+    };
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: 'binary' }), (value) => {
+        assert.equal(canonicalJson(sortKeys(value)), canonicalJson(value));
+      }),
+      { numRuns: 500 },
+    );
+    // Integer-like keys: Object.keys puts them first in numeric order ("9" before "10"), which
+    // is not code-unit order, so these must not be written as JSON.stringify takes them.
+    assert.equal(
+      canonicalJson({ '9': 1, '10': 2, a: { '2': 0, '1': 0 } }),
+      '{"10":2,"9":1,"a":{"1":0,"2":0}}',
+    );
+    assert.equal(
+      canonicalJson({ a: undefined, b: [undefined, { d: 1, c: 2 }] }),
+      '{"b":[null,{"c":2,"d":1}]}',
+    );
+    assert.equal(canonicalJson(new Date(0)), '{}');
+  });
+
   it('refuses values JSON cannot represent', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1n, () => 1, Symbol('s')]) {
       assert.throws(() => canonicalJson({ bad }), TypeError);

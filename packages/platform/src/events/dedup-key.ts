@@ -10,6 +10,7 @@ import type { ClientEvent } from './event-schema.ts';
 export function dedupKeyOf(event: ClientEvent): string {
   if (event.id !== undefined) return event.id;
   const { type, source, userId, anonymousId, timestamp, properties, context } = event;
-  const content = { type, source, userId, anonymousId, timestamp, properties, context };
+  // Built with its keys in canonical (sorted) order, so canonicalJson takes its fast path.
+  const content = { anonymousId, context, properties, source, timestamp, type, userId };
   return hash('sha256', canonicalJson(content), 'hex');
 }
