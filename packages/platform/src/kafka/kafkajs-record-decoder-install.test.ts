@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import { installRecordDecoder, type KafkajsDecoder } from './kafkajs-record-decoder.ts';
-import { KAFKAJS_VERSION, loadRecordEncoders } from './kafkajs-record-encoder.ts';
+import { KAFKAJS_VERSION } from './kafkajs-patch.ts';
+import { loadRecordEncoders } from './kafkajs-record-encoder.ts';
 
 const require = createRequire(import.meta.url);
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (

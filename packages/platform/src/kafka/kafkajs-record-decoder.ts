@@ -5,7 +5,12 @@
 // tests compare them with kafkajs's own, and any batch outside the fast path goes to kafkajs's
 // code. Installed only on the kafkajs version it was written and tested against.
 import { createRequire } from 'node:module';
-import { KAFKAJS_VERSION } from './kafkajs-record-encoder.ts';
+import {
+  type KafkajsPatch,
+  patchKafkajs,
+  reloadModules,
+  setModuleExports,
+} from './kafkajs-patch.ts';
 import { decodeRecords, type DecodedRecord } from './record-batch-decode.ts';
 
 const require = createRequire(import.meta.url);
@@ -171,30 +176,14 @@ export function loadRecordDecoders(): RecordDecoderModules {
   return { originalBatchDecoder, fastBatchDecoder, onePassDecoder: decode };
 }
 
-export type RecordDecoderInstall =
-  { readonly installed: true } | { readonly installed: false; readonly reason: string };
-
-let installed: RecordDecoderInstall | undefined;
+let installed: KafkajsPatch | undefined;
 
 /** Makes kafkajs's fetches decode through the one-pass decoder. Idempotent. */
-export function installRecordDecoder(): RecordDecoderInstall {
-  if (installed !== undefined) return installed;
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== KAFKAJS_VERSION) {
-    installed = {
-      installed: false,
-      reason: `kafkajs ${version} is not ${KAFKAJS_VERSION}, so its own record decoder is used`,
-    };
-    return installed;
-  }
-  const { fastBatchDecoder } = loadRecordDecoders();
-  const path = require.resolve(PATHS.batchDecoder);
-  const cached = require.cache[path];
-  if (cached === undefined) throw new Error(`kafkajs module not loaded: ${path}`);
-  cached.exports = fastBatchDecoder;
-  // Fetch responses loaded before this took the old decoder: the next require loads them anew.
-  for (const module of [PATHS.decodeMessages, ...PATHS.fetchResponses])
-    Reflect.deleteProperty(require.cache, require.resolve(module));
-  installed = { installed: true };
+export function installRecordDecoder(): KafkajsPatch {
+  installed ??= patchKafkajs('record decoder', () => {
+    setModuleExports(PATHS.batchDecoder, loadRecordDecoders().fastBatchDecoder);
+    // Fetch responses loaded before this took the old decoder: the next require loads them anew.
+    reloadModules([PATHS.decodeMessages, ...PATHS.fetchResponses]);
+  });
   return installed;
 }

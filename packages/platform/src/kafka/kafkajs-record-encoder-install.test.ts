@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
-import { KAFKAJS_VERSION, installRecordEncoder } from './kafkajs-record-encoder.ts';
+import { KAFKAJS_VERSION } from './kafkajs-patch.ts';
+import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 
 const require = createRequire(import.meta.url);
 interface Produce {

@@ -9,12 +9,15 @@
 // Installed only on the kafkajs version it was written and tested against; on any other the
 // original encoder stays, and `installRecordEncoder` says so.
 import { createRequire } from 'node:module';
+import {
+  type KafkajsPatch,
+  patchKafkajs,
+  reloadModules,
+  setModuleExports,
+} from './kafkajs-patch.ts';
 import { encodeRecordBatch, encodeRecords, type KafkaRecord } from './record-batch.ts';
 
 const require = createRequire(import.meta.url);
-
-/** The kafkajs release whose internals this replaces. */
-export const KAFKAJS_VERSION = '2.2.4';
 
 const PATHS = {
   record: 'kafkajs/src/protocol/recordBatch/record/v0/index.js',
@@ -188,35 +191,19 @@ export function loadRecordEncoders(): RecordEncoderModules {
   return { originalRecord, originalRecordBatch, fastRecord, fastRecordBatch };
 }
 
-export type RecordEncoderInstall =
-  { readonly installed: true } | { readonly installed: false; readonly reason: string };
-
-let installed: RecordEncoderInstall | undefined;
+let installed: KafkajsPatch | undefined;
 
 /**
  * Makes kafkajs produce through the one-buffer encoder. Idempotent; safe to call after kafkajs has
  * produced (the produce request modules are reloaded so they take the new encoder).
  */
-export function installRecordEncoder(): RecordEncoderInstall {
-  if (installed !== undefined) return installed;
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== KAFKAJS_VERSION) {
-    installed = {
-      installed: false,
-      reason: `kafkajs ${version} is not ${KAFKAJS_VERSION}, so its own record encoder is used`,
-    };
-    return installed;
-  }
-  const modules = loadRecordEncoders();
-  const recordPath = require.resolve(PATHS.record);
-  const cached = require.cache[recordPath];
-  if (cached === undefined) throw new Error(`kafkajs module not loaded: ${recordPath}`);
-  cached.exports = modules.fastRecord;
-  const batchModule = require(PATHS.recordBatch) as { RecordBatch: RecordBatchFn };
-  batchModule.RecordBatch = modules.fastRecordBatch;
-  // require.cache is a plain map of loaded modules: removing an entry makes the next require load it.
-  for (const path of PATHS.produceRequests)
-    Reflect.deleteProperty(require.cache, require.resolve(path));
-  installed = { installed: true };
+export function installRecordEncoder(): KafkajsPatch {
+  installed ??= patchKafkajs('record encoder', () => {
+    const modules = loadRecordEncoders();
+    setModuleExports(PATHS.record, modules.fastRecord);
+    const batchModule = require(PATHS.recordBatch) as { RecordBatch: RecordBatchFn };
+    batchModule.RecordBatch = modules.fastRecordBatch;
+    reloadModules(PATHS.produceRequests);
+  });
   return installed;
 }
