@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadRecordDecoders, type KafkajsDecoder } from './kafkajs-record-decoder.ts';
 import { loadRecordEncoders } from './kafkajs-record-encoder.ts';
+import { BATCH_LAYOUT } from './record-batch.ts';
 import { registerZstdCodec } from './zstd-codec.ts';
 
 registerZstdCodec();
@@ -68,7 +69,8 @@ async function encodeBatch(batch: Batch): Promise<Buffer> {
     firstSequence: 3,
   })) as { buffer: Buffer };
   const buffer = Buffer.from(encoded.buffer);
-  buffer.writeInt16BE(buffer.readInt16BE(21) | batch.flags, 21);
+  const at = BATCH_LAYOUT.attributes;
+  buffer.writeInt16BE(buffer.readInt16BE(at) | batch.flags, at);
   return buffer;
 }
 

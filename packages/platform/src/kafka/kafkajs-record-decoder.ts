@@ -11,6 +11,7 @@ import {
   reloadModules,
   setModuleExports,
 } from './kafkajs-patch.ts';
+import { BATCH_ATTRIBUTES as FLAGS, BATCH_LAYOUT as AT } from './record-batch.ts';
 import { decodeRecords, type DecodedRecord } from './record-batch-decode.ts';
 
 const require = createRequire(import.meta.url);
@@ -35,14 +36,7 @@ interface Codec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
-/** firstOffset (8) and length (4): what precedes the part the length counts. */
-const LOG_OVERHEAD = 12;
-/** From the batch's start: leader epoch, magic, crc, attributes … firstSequence, record count. */
-const RECORDS_AT = LOG_OVERHEAD + 4 + 1 + 4 + 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
-const TIMESTAMP_TYPE_FLAG = 0x08;
-const TRANSACTIONAL_FLAG = 0x10;
-const CONTROL_FLAG = 0x20;
-const CODEC_MASK = 0x07;
+/** kafkajs's timestamp types (its TimestampTypes). */
 const LOG_APPEND_TIME = 1;
 const CREATE_TIME = 0;
 /** Offsets and timestamps are added as numbers while the sum stays exact. */
@@ -97,39 +91,39 @@ export function loadRecordDecoders(): RecordDecoderModules {
   const decode = async (fetchDecoder: KafkajsDecoder): Promise<unknown> => {
     const bytes = fetchDecoder.buffer;
     const start = fetchDecoder.offset;
-    if (start + RECORDS_AT > bytes.length) return undefined;
-    const length = bytes.readInt32BE(start + 8);
-    const end = start + LOG_OVERHEAD + length;
+    if (start + AT.records > bytes.length) return undefined;
+    const length = bytes.readInt32BE(start + AT.length);
+    const end = start + AT.leaderEpoch + length;
     // A partial batch at the end of a fetch: kafkajs's code raises the error its caller expects.
-    if (length < RECORDS_AT - LOG_OVERHEAD || end > bytes.length) return undefined;
+    if (length < AT.records - AT.leaderEpoch || end > bytes.length) return undefined;
 
-    const attributes = bytes.readInt16BE(start + 21);
-    const firstOffset = bytes.readBigInt64BE(start);
-    const firstTimestamp = bytes.readBigInt64BE(start + 27);
-    const maxTimestamp = bytes.readBigInt64BE(start + 35).toString();
-    const isControlBatch = (attributes & CONTROL_FLAG) > 0;
-    const timestampType = (attributes & TIMESTAMP_TYPE_FLAG) > 0 ? LOG_APPEND_TIME : CREATE_TIME;
+    const attributes = bytes.readInt16BE(start + AT.attributes);
+    const firstOffset = bytes.readBigInt64BE(start + AT.firstOffset);
+    const firstTimestamp = bytes.readBigInt64BE(start + AT.firstTimestamp);
+    const maxTimestamp = bytes.readBigInt64BE(start + AT.maxTimestamp).toString();
+    const isControlBatch = (attributes & FLAGS.control) > 0;
+    const timestampType = (attributes & FLAGS.logAppendTime) > 0 ? LOG_APPEND_TIME : CREATE_TIME;
     const recordContext = {
       firstOffset: firstOffset.toString(),
       firstTimestamp: firstTimestamp.toString(),
-      partitionLeaderEpoch: bytes.readInt32BE(start + 12),
-      inTransaction: (attributes & TRANSACTIONAL_FLAG) > 0,
+      partitionLeaderEpoch: bytes.readInt32BE(start + AT.leaderEpoch),
+      inTransaction: (attributes & FLAGS.transactional) > 0,
       isControlBatch,
-      lastOffsetDelta: bytes.readInt32BE(start + 23),
-      producerId: bytes.readBigInt64BE(start + 43).toString(),
-      producerEpoch: bytes.readInt16BE(start + 51),
-      firstSequence: bytes.readInt32BE(start + 53),
+      lastOffsetDelta: bytes.readInt32BE(start + AT.lastOffsetDelta),
+      producerId: bytes.readBigInt64BE(start + AT.producerId).toString(),
+      producerEpoch: bytes.readInt16BE(start + AT.producerEpoch),
+      firstSequence: bytes.readInt32BE(start + AT.firstSequence),
       maxTimestamp,
       timestampType,
     };
-    const magicByte = bytes.readInt8(start + 16);
+    const magicByte = bytes.readInt8(start + AT.magic);
     const batchContext = { ...recordContext, magicByte };
 
     // kafkajs looks the codec up for every batch (an unknown one throws its own error, count or not).
-    const compressed = (attributes & CODEC_MASK) !== 0;
+    const compressed = (attributes & FLAGS.codecMask) !== 0;
     const codec = compressed ? lookupCodecByAttributes(attributes) : null;
     if (compressed && codec === null) return undefined; // codec bits 5–7: kafkajs's business
-    const count = bytes.readInt32BE(start + RECORDS_AT - 4);
+    const count = bytes.readInt32BE(start + AT.recordCount);
     let decoded: DecodedRecord[] | undefined;
     if (count <= 0) {
       // kafkajs: no records for 0 and -1 (and any count ≤ 0 of a compressed batch); other
@@ -137,9 +131,9 @@ export function loadRecordDecoders(): RecordDecoderModules {
       if (count < -1 && codec === null) return undefined;
       decoded = [];
     } else if (codec === null) {
-      decoded = decodeRecords(bytes, start + RECORDS_AT, end, count);
+      decoded = decodeRecords(bytes, start + AT.records, end, count);
     } else {
-      const records = await codec.decompress(bytes.subarray(start + RECORDS_AT, end));
+      const records = await codec.decompress(bytes.subarray(start + AT.records, end));
       decoded = decodeRecords(records, 0, records.length, count);
     }
     if (decoded === undefined) return undefined;

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { loadRecordEncoders, toKafkaRecord } from './kafkajs-record-encoder.ts';
+import { BATCH_ATTRIBUTES, BATCH_LAYOUT } from './record-batch.ts';
 import { registerZstdCodec } from './zstd-codec.ts';
 
 registerZstdCodec();
@@ -97,8 +98,8 @@ describe('kafkajs record encoder', () => {
         transactional: false,
       };
       const encoded = await encode(fastRecord, fastRecordBatch, batch);
-      // attributes: int16 after firstOffset (8), length (4), leader epoch (4), magic (1), crc (4)
-      assert.equal(encoded.readInt16BE(21) & 0x07, compression);
+      const attributes = encoded.readInt16BE(BATCH_LAYOUT.attributes);
+      assert.equal(attributes & BATCH_ATTRIBUTES.codecMask, compression);
       const decoded = await decodeBatch(new Decoder(encoded));
       assert.deepEqual(
         decoded.records.map((r) => [r.key?.toString() ?? null, r.value?.toString()]),

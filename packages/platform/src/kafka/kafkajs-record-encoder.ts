@@ -15,7 +15,12 @@ import {
   reloadModules,
   setModuleExports,
 } from './kafkajs-patch.ts';
-import { encodeRecordBatch, encodeRecords, type KafkaRecord } from './record-batch.ts';
+import {
+  BATCH_ATTRIBUTES,
+  encodeRecordBatch,
+  encodeRecords,
+  type KafkaRecord,
+} from './record-batch.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -175,7 +180,9 @@ export function loadRecordEncoders(): RecordEncoderModules {
         {
           firstOffset: int64(firstOffset),
           partitionLeaderEpoch,
-          attributes: (compression & 0x07) | (transactional ? 0x10 : 0),
+          attributes:
+            (compression & BATCH_ATTRIBUTES.codecMask) |
+            (transactional ? BATCH_ATTRIBUTES.transactional : 0),
           lastOffsetDelta,
           firstTimestamp: int64(firstTimestamp),
           maxTimestamp: int64(maxTimestamp),

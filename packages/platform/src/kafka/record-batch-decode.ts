@@ -74,7 +74,8 @@ export function decodeRecords(
   end: number,
   count: number,
 ): DecodedRecord[] | undefined {
-  const records: DecodedRecord[] = new Array<DecodedRecord>(count);
+  // Pushed, not preallocated: the count comes from the bytes, which may be corrupt.
+  const records: DecodedRecord[] = [];
   const cursor = new Cursor(bytes, start, end);
   for (let r = 0; r < count; r += 1) {
     cursor.end = end;
@@ -98,7 +99,7 @@ export function decodeRecords(
       headers.push(name.toString('utf8'), cursor.bytesOrNull());
     }
     if (cursor.failed()) return undefined;
-    records[r] = { attributes, timestampDelta, offsetDelta, key, value, headers };
+    records.push({ attributes, timestampDelta, offsetDelta, key, value, headers });
     cursor.pos = next;
   }
   return records;

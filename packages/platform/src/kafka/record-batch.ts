@@ -28,11 +28,37 @@ export interface RecordBatchHeader {
   readonly recordCount: number;
 }
 
+/**
+ * Where each field of a record batch's header starts, from the batch's first byte; `records` is
+ * where the records (or the codec's output) begin. The CRC covers `attributes` to the end; the
+ * length counts everything after its own field (from `leaderEpoch`).
+ */
+export const BATCH_LAYOUT = {
+  firstOffset: 0,
+  length: 8,
+  leaderEpoch: 12,
+  magic: 16,
+  crc: 17,
+  attributes: 21,
+  lastOffsetDelta: 23,
+  firstTimestamp: 27,
+  maxTimestamp: 35,
+  producerId: 43,
+  producerEpoch: 51,
+  firstSequence: 53,
+  recordCount: 57,
+  records: 61,
+} as const;
+
+/** The bits of a batch's `attributes`. */
+export const BATCH_ATTRIBUTES = {
+  codecMask: 0x07,
+  logAppendTime: 0x08,
+  transactional: 0x10,
+  control: 0x20,
+} as const;
+
 const MAGIC = 2;
-/** firstOffset, length, partitionLeaderEpoch, magic, crc: the bytes before the checksummed part. */
-const PREFIX_BYTES = 8 + 4 + 4 + 1 + 4;
-/** attributes … firstSequence, plus the record count. */
-const BODY_HEADER_BYTES = 2 + 4 + 8 + 8 + 8 + 2 + 4 + 4;
 
 /** Zig-zag of a 32-bit integer, as an unsigned 32-bit number. */
 function zigZag(value: number): number {
@@ -136,22 +162,21 @@ export function encodeRecords(records: readonly KafkaRecord[]): Buffer {
  * `attributes`), with its length and CRC-32C.
  */
 export function encodeRecordBatch(header: RecordBatchHeader, records: Buffer): Buffer {
-  const buffer = Buffer.allocUnsafe(PREFIX_BYTES + BODY_HEADER_BYTES + records.length);
-  let offset = buffer.writeBigInt64BE(BigInt.asIntN(64, header.firstOffset), 0);
-  offset = buffer.writeInt32BE(buffer.length - 12, offset); // everything after the length field
-  offset = buffer.writeInt32BE(header.partitionLeaderEpoch, offset);
-  offset = buffer.writeInt8(MAGIC, offset);
-  const crcAt = offset;
-  offset += 4;
-  offset = buffer.writeInt16BE(header.attributes, offset);
-  offset = buffer.writeInt32BE(header.lastOffsetDelta, offset);
-  offset = buffer.writeBigInt64BE(BigInt.asIntN(64, header.firstTimestamp), offset);
-  offset = buffer.writeBigInt64BE(BigInt.asIntN(64, header.maxTimestamp), offset);
-  offset = buffer.writeBigInt64BE(BigInt.asIntN(64, header.producerId), offset);
-  offset = buffer.writeInt16BE(header.producerEpoch, offset);
-  offset = buffer.writeInt32BE(header.firstSequence, offset);
-  offset = buffer.writeInt32BE(header.recordCount, offset);
-  records.copy(buffer, offset);
-  buffer.writeUInt32BE(crc32c(buffer, crcAt + 4), crcAt);
+  const at = BATCH_LAYOUT;
+  const buffer = Buffer.allocUnsafe(at.records + records.length);
+  buffer.writeBigInt64BE(BigInt.asIntN(64, header.firstOffset), at.firstOffset);
+  buffer.writeInt32BE(buffer.length - at.leaderEpoch, at.length);
+  buffer.writeInt32BE(header.partitionLeaderEpoch, at.leaderEpoch);
+  buffer.writeInt8(MAGIC, at.magic);
+  buffer.writeInt16BE(header.attributes, at.attributes);
+  buffer.writeInt32BE(header.lastOffsetDelta, at.lastOffsetDelta);
+  buffer.writeBigInt64BE(BigInt.asIntN(64, header.firstTimestamp), at.firstTimestamp);
+  buffer.writeBigInt64BE(BigInt.asIntN(64, header.maxTimestamp), at.maxTimestamp);
+  buffer.writeBigInt64BE(BigInt.asIntN(64, header.producerId), at.producerId);
+  buffer.writeInt16BE(header.producerEpoch, at.producerEpoch);
+  buffer.writeInt32BE(header.firstSequence, at.firstSequence);
+  buffer.writeInt32BE(header.recordCount, at.recordCount);
+  records.copy(buffer, at.records);
+  buffer.writeUInt32BE(crc32c(buffer, at.attributes), at.crc);
   return buffer;
 }
