@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DEFAULT_COMPRESS_MIN_BYTES,
+  EVENT_COMPRESSIONS,
   MAX_JSON_DEPTH,
   env,
   formatByteSize,
@@ -16,7 +17,7 @@ export const ingestConfigSchema = z
     KAFKA_BROKERS: env.list().pipe(z.array(z.string()).min(1)),
     KAFKA_TOPIC: z.string().min(1).max(249),
     KAFKA_CLIENT_ID: z.string().min(1).default('ingest'),
-    KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'zstd']).default('zstd'),
+    KAFKA_COMPRESSION: z.enum(EVENT_COMPRESSIONS).default('zstd'),
     /** Produce batches smaller than this (uncompressed) go uncompressed. */
     KAFKA_COMPRESSION_MIN_BATCH_BYTES: env
       .byteSize()

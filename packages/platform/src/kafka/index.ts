@@ -15,11 +15,12 @@ export {
   type EventProducer,
   type EventProducerOptions,
   DEFAULT_COMPRESS_MIN_BYTES,
+  EVENT_COMPRESSIONS,
   ProducerOverloadedError,
   ProducerUnavailableError,
   createEventProducer,
 } from './producer.ts';
-export { keyHashPartitioner, murmur2, partitionOfKey } from './partitioner.ts';
+export { keyHashPartitioner } from './partitioner.ts';
 export { createLanedProducer, laneOf, splitByLane } from './producer-lanes.ts';
 export type { LanedProducerOptions } from './producer-lanes.ts';
 export * from './consumer-lag.ts';

@@ -28,7 +28,9 @@ export class ProducerUnavailableError extends Error {
   override readonly name = 'ProducerUnavailableError';
 }
 
-export type EventCompression = 'none' | 'gzip' | 'zstd';
+/** The codecs a producer can use (ingest's KAFKA_COMPRESSION takes these names). */
+export const EVENT_COMPRESSIONS = ['none', 'gzip', 'zstd'] as const;
+export type EventCompression = (typeof EVENT_COMPRESSIONS)[number];
 
 const CODECS: Record<EventCompression, CompressionTypes> = {
   none: CompressionTypes.None,
@@ -65,10 +67,10 @@ export interface EventProducerOptions {
   readonly maxBufferedMessages?: number;
   readonly compression?: EventCompression;
   /**
-   * Batches of fewer bytes (uncompressed) go uncompressed. Compressing has a cost per batch (about
-   * 120 µs, gzip or zstd, most of it the hand-off to libuv's thread pool) that small batches do
-   * not earn back: on single-event traffic, whose batches hold 6–26 KB, gzipping them cost ingest
-   * CPU and tail latency (measured, docs/ingest.md), while the bytes saved were a few KB.
+   * Batches of fewer bytes (uncompressed) go uncompressed. Compressing has a fixed cost per batch
+   * that small batches do not earn back: on single-event traffic, whose batches hold 6–26 KB,
+   * gzipping them cost ingest CPU and tail latency (measured, docs/ingest.md), while the bytes
+   * saved were a few KB.
    */
   readonly compressMinBytes?: number;
   /** Produce batches sent at once; 1 keeps every batch in order behind the previous one. */
