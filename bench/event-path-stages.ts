@@ -14,6 +14,7 @@ import { type KafkajsCodec, zstdCodec } from '../packages/platform/src/kafka/zst
 import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { batchEvents, validateEvents } from '../services/ingest/src/validate-events.ts';
 import { BATCH_BODY } from './batch-body.ts';
+import { cpuBestRound } from './cpu-best-round.ts';
 
 /**
  * kafkajs's record-batch encoder and ours (packages/platform/src/kafka/kafkajs-record-encoder.ts),
@@ -23,6 +24,26 @@ const encoders = loadRecordEncoders();
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 const TRACE_HEADERS = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+
+/** The bench body's events, validated, and the receipt ingest would stamp them with. */
+function benchBatch() {
+  const events = batchEvents(JSON.parse(BATCH_BODY), DEFAULT_LIMITS);
+  const { valid } = validateEvents(events, DEFAULT_LIMITS);
+  if (valid.length !== events.length) throw new Error('the bench batch must be all valid events');
+  return { events, valid, receipt: { receivedAt: new Date().toISOString(), pipeline: 'bench' } };
+}
+
+/** `count` of ingest's Kafka messages: the bench body's events in turn, fresh ingestion ids. */
+export function benchMessages(count: number): EventMessage[] {
+  const { valid, receipt } = benchBatch();
+  return Array.from({ length: count }, (_, i) => {
+    const { event } = valid[i % valid.length] ?? { event: { type: 'x' } };
+    return encodeEventMessage(
+      enrichEvent(event, { ...receipt, ingestionId: randomUUID() }),
+      TRACE_HEADERS,
+    );
+  });
+}
 
 export interface StageRow {
   readonly stage: string;
@@ -56,10 +77,7 @@ export async function measureEventPath({
   readonly rounds: number;
   readonly iterations: number;
 }): Promise<EventPathResult> {
-  const events = batchEvents(JSON.parse(BATCH_BODY), DEFAULT_LIMITS);
-  const { valid } = validateEvents(events, DEFAULT_LIMITS);
-  if (valid.length !== events.length) throw new Error('the bench batch must be all valid events');
-  const receipt = { receivedAt: new Date().toISOString(), pipeline: 'bench' };
+  const { events, valid, receipt } = benchBatch();
   const stored: StoredEvent[] = valid.map(({ event }) =>
     enrichEvent(event, { ...receipt, ingestionId: randomUUID() }),
   );
@@ -101,16 +119,8 @@ export async function measureEventPath({
   const compressed = (codec: 'gzip' | 'zstd'): Promise<Buffer> =>
     codecs[codec].compress({ buffer: records });
 
-  const best = async (work: () => unknown): Promise<number> => {
-    let fastest = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < rounds; round += 1) {
-      const started = process.cpuUsage();
-      for (let i = 0; i < iterations; i += 1) await work();
-      const used = process.cpuUsage(started);
-      fastest = Math.min(fastest, (used.user + used.system) / iterations / events.length);
-    }
-    return Math.round(fastest * 100) / 100;
-  };
+  const best = (work: () => unknown): Promise<number> =>
+    cpuBestRound({ rounds, iterations, units: events.length }, work);
 
   const stages: StageRow[] = [
     { stage: 'parse the body (JSON.parse)', usPerEvent: await best(() => JSON.parse(BATCH_BODY)) },

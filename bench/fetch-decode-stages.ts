@@ -1,9 +1,7 @@
 // The dedup consumer's CPU per fetched record before its own code runs: kafkajs decoding a fetch's
 // record batches (and decompressing them), with kafkajs's own decoder and with the one-pass
 // decoder createKafkaClient installs, on the same batches, in one process and without I/O.
-import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { encodeEventMessage, enrichEvent } from '@event-pipeline/platform';
 import {
   type BatchDecoderFn,
   type KafkajsDecoder,
@@ -11,15 +9,13 @@ import {
 } from '../packages/platform/src/kafka/kafkajs-record-decoder.ts';
 import { loadRecordEncoders } from '../packages/platform/src/kafka/kafkajs-record-encoder.ts';
 import { registerZstdCodec } from '../packages/platform/src/kafka/zstd-codec.ts';
-import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
-import { batchEvents, validateEvents } from '../services/ingest/src/validate-events.ts';
-import { BATCH_BODY } from './batch-body.ts';
+import { cpuBestRound } from './cpu-best-round.ts';
+import { benchMessages } from './event-path-stages.ts';
 
 const require = createRequire(import.meta.url);
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (
   buffer: Buffer,
 ) => KafkajsDecoder;
-const TRACE_HEADERS = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
 const CODECS = { none: 0, gzip: 1, zstd: 4 } as const;
 /** Records per produce batch: what ingest's producer sends under batch load (1,000 at most). */
 const RECORDS_PER_BATCH = 1_000;
@@ -39,20 +35,6 @@ export interface FetchDecodeResult {
   readonly decodersAgree: boolean;
 }
 
-/** `records` events from the bench body (fresh ingestion ids), as ingest's messages. */
-function benchMessages(records: number) {
-  const events = batchEvents(JSON.parse(BATCH_BODY), DEFAULT_LIMITS);
-  const { valid } = validateEvents(events, DEFAULT_LIMITS);
-  const receipt = { receivedAt: new Date().toISOString(), pipeline: 'bench' };
-  return Array.from({ length: records }, (_, i) => {
-    const { event } = valid[i % valid.length] ?? { event: { type: 'x' } };
-    return encodeEventMessage(
-      enrichEvent(event, { ...receipt, ingestionId: randomUUID() }),
-      TRACE_HEADERS,
-    );
-  });
-}
-
 export async function measureFetchDecode({
   rounds,
   iterations,
@@ -67,16 +49,8 @@ export async function measureFetchDecode({
   const { originalBatchDecoder, fastBatchDecoder } = loadRecordDecoders();
   const messages = benchMessages(records);
 
-  const best = async (work: () => Promise<unknown>): Promise<number> => {
-    let fastest = Number.POSITIVE_INFINITY;
-    for (let round = 0; round < rounds; round += 1) {
-      const started = process.cpuUsage();
-      for (let i = 0; i < iterations; i += 1) await work();
-      const used = process.cpuUsage(started);
-      fastest = Math.min(fastest, (used.user + used.system) / iterations / records);
-    }
-    return Math.round(fastest * 100) / 100;
-  };
+  const best = (work: () => Promise<unknown>): Promise<number> =>
+    cpuBestRound({ rounds, iterations, units: records }, work);
 
   const rows: DecodeRow[] = [];
   let decodersAgree = true;

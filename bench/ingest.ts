@@ -3,18 +3,18 @@
 import '../test/support/process-warnings.ts';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
-import { format } from 'prettier';
 import { createKafkaClient, createLogger } from '@event-pipeline/platform';
 import { down, up } from '@event-pipeline/stack';
 import { BATCH_BODY, BATCH_SIZE } from './batch-body.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { writeResults } from './results-file.ts';
 import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -277,12 +277,7 @@ async function main(): Promise<void> {
         `${name}: ${measured} (target ${name === 'singleP99Ms' ? '≤' : '≥'} ${target}) ${met ? 'met' : 'NOT met'}`,
       );
     }
-    await mkdir('bench/results', { recursive: true });
-    await writeFile(
-      'bench/results/ingest.json',
-      await format(JSON.stringify(report), { parser: 'json' }),
-    );
-    console.log('wrote bench/results/ingest.json');
+    console.log(`wrote ${await writeResults('ingest', report)}`);
   } finally {
     for (const child of children) child.kill('SIGTERM');
     await sleep(1_000);

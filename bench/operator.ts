@@ -8,7 +8,7 @@
  *   node bench/operator.ts [--pipelines=200] [--idle=300] [--workers=32] [--resync=60]
  */
 import '../test/support/process-warnings.ts';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -240,12 +240,15 @@ try {
   );
   const idleReconciles = (await reconcileCount()) - reconcilesBeforeIdle;
   await operator.stop();
-  const resultsDir = new URL('results/', import.meta.url);
-  await mkdir(resultsDir, { recursive: true });
-  await writeFile(
-    new URL('operator.partial.json', resultsDir),
-    `${JSON.stringify({ pipelines: PIPELINES, readyMs, writesAtReady, writesSettled, idleWrites, idleReconciles, kindsSettled }, null, 2)}\n`,
-  );
+  await writeResults('operator.partial', {
+    pipelines: PIPELINES,
+    readyMs,
+    writesAtReady,
+    writesSettled,
+    idleWrites,
+    idleReconciles,
+    kindsSettled,
+  });
 
   // ---- baseline: the same objects created directly, no operator ----
   const direct = 'bench-direct';
