@@ -66,10 +66,13 @@ describe('canonicalJson', () => {
     const sortKeys = (value: unknown): unknown => {
       if (Array.isArray(value)) return value.map(sortKeys);
       if (typeof value !== 'object' || value === null) return value;
-      const sorted: Record<string, unknown> = {};
-      for (const key of Object.keys(value).sort())
-        sorted[key] = sortKeys((value as Record<string, unknown>)[key]);
-      return sorted;
+      // fromEntries defines own properties: an assignment of "__proto__" (a key fast-check
+      // generates) would set the prototype instead.
+      return Object.fromEntries(
+        Object.keys(value)
+          .sort()
+          .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+      );
     };
     fc.assert(
       fc.property(fc.jsonValue({ stringUnit: 'binary' }), (value) => {
@@ -88,6 +91,12 @@ describe('canonicalJson', () => {
       '{"b":[null,{"c":2,"d":1}]}',
     );
     assert.equal(canonicalJson(new Date(0)), '{}');
+    // JSON.parse makes "__proto__" an own key; both paths must write it.
+    assert.equal(canonicalJson(JSON.parse('{"":{"__proto__":[]}}')), '{"":{"__proto__":[]}}');
+    assert.equal(
+      canonicalJson(JSON.parse('{"b":{"__proto__":1},"a":2}')),
+      '{"a":2,"b":{"__proto__":1}}',
+    );
   });
 
   it('refuses values JSON cannot represent', () => {
