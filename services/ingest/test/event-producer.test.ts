@@ -13,6 +13,8 @@ import {
   laneOf,
 } from '@event-pipeline/platform';
 import type { EventProducer } from '@event-pipeline/platform';
+import { Partitioners } from 'kafkajs';
+import type { PartitionMetadata } from 'kafkajs';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
 import { createTopic, readTopic } from './harness.ts';
 
@@ -173,6 +175,25 @@ describe('event producer (kafkajs idempotent, acks=all, micro-batched) on real K
       assert.equal(laned.buffered(), 0);
       const read = await readTopic(brokers, laneTopic);
       assert.equal(read.length, 400, 'every acknowledged event is in the topic, once');
+      // Each key in the partition the Java client and kafkajs's DefaultPartitioner pick for it
+      // (murmur2), whatever grouped the send's messages by partition on the way.
+      const pick = Partitioners.DefaultPartitioner();
+      const partitionMetadata = [0, 1, 2].map((partitionId): PartitionMetadata => ({
+        partitionId,
+        leader: 0,
+        partitionErrorCode: 0,
+        replicas: [0],
+        isr: [0],
+      }));
+      for (const m of read) {
+        const expected = pick({
+          topic: laneTopic,
+          partitionMetadata,
+          message: { key: m.key, value: null },
+        });
+        assert.equal(m.partition, expected, `the partition of ${m.key?.toString() ?? ''}`);
+      }
+      assert.ok(new Set(read.map((m) => m.partition)).size > 1, 'the keys spread over partitions');
       const perUser = new Map<string, string[]>();
       for (const m of read) {
         const user = m.key?.toString() ?? '';

@@ -110,7 +110,7 @@ export async function readTopic(
   brokers: string,
   topic: string,
   timeoutMs = 60_000,
-): Promise<KafkaMessage[]> {
+): Promise<(KafkaMessage & { partition: number })[]> {
   const kafka = kafkaClient(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -118,7 +118,7 @@ export async function readTopic(
   await admin.disconnect();
   const remaining = new Map(offsets.map((o) => [o.partition, Number(o.high) - Number(o.low)]));
   const total = [...remaining.values()].reduce((a, b) => a + b, 0);
-  const messages: KafkaMessage[] = [];
+  const messages: (KafkaMessage & { partition: number })[] = [];
   if (total === 0) return messages;
   const consumer = kafka.consumer({
     groupId: `reader-${topic}-${Math.random().toString(36).slice(2)}`,
@@ -134,8 +134,8 @@ export async function readTopic(
       }, timeoutMs);
       consumer
         .run({
-          eachMessage: ({ message }) => {
-            messages.push(message);
+          eachMessage: ({ message, partition }) => {
+            messages.push({ ...message, partition });
             if (messages.length >= total) {
               clearTimeout(timer);
               resolve();

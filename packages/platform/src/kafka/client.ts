@@ -1,5 +1,6 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { type Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkaClientWithLinearGrouping } from './kafkajs-message-grouping.ts';
 import { installRecordDecoder } from './kafkajs-record-decoder.ts';
 import { installRecordEncoder } from './kafkajs-record-encoder.ts';
 import { registerZstdCodec } from './zstd-codec.ts';
@@ -53,7 +54,8 @@ export function kafkajsLogLevel(level: logLevel, message: string, error: unknown
 /**
  * The one place a kafkajs client is made: its logs go through pino, at warn and above by default;
  * it produces and consumes zstd batches, produces through the one-buffer record encoder and
- * decodes fetches through the one-pass record decoder.
+ * decodes fetches through the one-pass record decoder, and groups a send's messages by partition
+ * in one pass.
  */
 export function createKafkaClient(options: KafkaClientOptions): Kafka {
   const log = options.logger.child({ component: 'kafkajs' });
@@ -63,7 +65,10 @@ export function createKafkaClient(options: KafkaClientOptions): Kafka {
     log.warn({ reason: encoder.reason }, 'one-buffer record encoder not used');
   const decoder = installRecordDecoder();
   if (!decoder.installed) log.warn({ reason: decoder.reason }, 'one-pass record decoder not used');
-  return new Kafka({
+  const { patch: grouping, Client } = kafkaClientWithLinearGrouping();
+  if (!grouping.installed)
+    log.warn({ reason: grouping.reason }, 'one-pass message grouping not used');
+  return new Client({
     ...options.config,
     brokers: [...options.brokers],
     clientId: options.clientId,
