@@ -13,10 +13,11 @@ export interface LimitProblem {
  */
 export function findLimitProblem(
   event: unknown,
-  eventBytes: number,
+  /** The event's JSON size, or undefined when it is known not to exceed the limit. */
+  eventBytes: number | undefined,
   limits: Limits,
 ): LimitProblem | undefined {
-  if (eventBytes > limits.maxEventBytes) {
+  if (eventBytes !== undefined && eventBytes > limits.maxEventBytes) {
     return {
       path: '',
       reason: `the event is ${eventBytes} bytes, more than the limit of ${limits.maxEventBytes}`,

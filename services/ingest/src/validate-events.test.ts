@@ -13,6 +13,28 @@ const limits = {
 };
 
 describe('event validation', () => {
+  it('accepts an event of exactly the byte limit and rejects one byte more, naming its size', () => {
+    // {"type":"a","properties":{"s":"…"}} is 34 bytes around the string; é takes two.
+    const at = { type: 'a', properties: { s: 'é'.repeat(10) + 'x'.repeat(66) } };
+    const over = { type: 'a', properties: { s: 'é'.repeat(10) + 'x'.repeat(67) } };
+    assert.equal(Buffer.byteLength(JSON.stringify(at)), 120);
+    const { valid, rejected } = validateEvents([at, over], { ...limits, maxStringLength: 100 });
+    assert.deepEqual(
+      valid.map(({ index }) => index),
+      [0],
+    );
+    assert.deepEqual(
+      rejected.map(({ index, kind, reason }) => ({ index, kind, reason })),
+      [
+        {
+          index: 1,
+          kind: 'too_large',
+          reason: 'the event is 121 bytes, more than the limit of 120',
+        },
+      ],
+    );
+  });
+
   it('rejects events one by one with index, path and reason', () => {
     const { valid, rejected } = validateEvents(
       [

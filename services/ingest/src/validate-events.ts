@@ -3,6 +3,7 @@ import type { ClientEvent } from '@event-pipeline/platform';
 import { ApiError } from './api-error.ts';
 import type { Limits } from './config.ts';
 import { findLimitProblem } from './event-limits.ts';
+import { jsonBytesIfOver } from './json-bytes.ts';
 
 export type RejectionKind = 'schema' | 'too_large' | 'too_deep' | 'string_too_long';
 
@@ -62,7 +63,8 @@ export function validateEvents(
   const valid: { index: number; event: ClientEvent }[] = [];
   const rejected: (RejectedEvent & { kind: RejectionKind })[] = [];
   events.forEach((candidate, index) => {
-    const bytes = knownBytes ?? Buffer.byteLength(JSON.stringify(candidate), 'utf8');
+    // The exact size only when it may break the limit (a cheap bound says when).
+    const bytes = knownBytes ?? jsonBytesIfOver(candidate, limits.maxEventBytes);
     const limit = findLimitProblem(candidate, bytes, limits);
     if (limit !== undefined) {
       rejected.push({ index, path: limit.path, reason: limit.reason, kind: limit.kind });

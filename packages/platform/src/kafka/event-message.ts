@@ -49,7 +49,8 @@ export function encodeEventMessage(
   traceHeaders: KafkaHeaders = {},
 ): EventMessage {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(traceHeaders)) {
+  for (const name in traceHeaders) {
+    const value = traceHeaders[name];
     const first = Array.isArray(value) ? value[0] : value;
     if (first !== undefined) headers[name] = first.toString();
   }

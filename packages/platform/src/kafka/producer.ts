@@ -316,8 +316,9 @@ export function createEventProducer(options: EventProducerOptions): EventProduce
 
 function sizeOf({ key, value, headers }: EventMessage): number {
   let bytes = Buffer.byteLength(key) + value.length + 64;
-  for (const [name, text] of Object.entries(headers)) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(text);
+  // for…in rather than Object.entries: no array of pairs per message (ingest sizes every one).
+  for (const name in headers) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(headers[name] ?? '');
   }
   return bytes;
 }
