@@ -28,6 +28,8 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 3);
 const WARMUP_S = 10;
 const CONNECTIONS = 64;
+/** The batch scenario against both ingest processes at once (two replicas behind a Service). */
+const PAIR = `batch-${BATCH_SIZE} ×2`;
 const API_KEY = 'bench-key-0123456789';
 /** The bench process itself: autocannon runs in it. */
 const LOAD_GENERATOR = 'load generator';
@@ -65,7 +67,7 @@ if (process.argv[2] === 'baseline') {
 
 interface Row {
   server: 'ingest' | 'baseline';
-  scenario: 'single' | 'single-one-user' | `batch-${number}`;
+  scenario: 'single' | 'single-one-user' | `batch-${number}` | typeof PAIR;
   connections: number;
   requestsPerSecond: number;
   eventsPerSecond: number;
@@ -95,27 +97,43 @@ async function main(): Promise<void> {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
 
-    const ingest = spawn(process.execPath, ['services/ingest/src/main.ts'], {
-      env: {
-        ...process.env,
-        PIPELINE_NAME: 'bench',
-        KAFKA_BROKERS: brokers,
-        KAFKA_TOPIC: topic,
-        REDIS_URL: env.REDIS_URL ?? '',
-        API_KEYS: API_KEY,
-        RATE_LIMIT_EVENTS_PER_SECOND: '1000000000',
-        RATE_LIMIT_BURST: '1000000000',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(ingest);
-    const ingestPort = await portFromLogs(ingest, (line) => {
-      const parsed = JSON.parse(line) as { msg?: string; port?: number };
-      return parsed.msg === 'ingest listening' ? parsed.port : undefined;
-    });
+    // Two ingest processes, as the operator's default `replicas: 2` runs two pods: the scenarios
+    // measure the first alone; `batch-100 ×2` loads both at once, half the connections each.
+    const startIngest = async () => {
+      const child = spawn(process.execPath, ['services/ingest/src/main.ts'], {
+        env: {
+          ...process.env,
+          PIPELINE_NAME: 'bench',
+          KAFKA_BROKERS: brokers,
+          KAFKA_TOPIC: topic,
+          REDIS_URL: env.REDIS_URL ?? '',
+          API_KEYS: API_KEY,
+          RATE_LIMIT_EVENTS_PER_SECOND: '1000000000',
+          RATE_LIMIT_BURST: '1000000000',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      children.push(child);
+      const port = await portFromLogs(child, (line) => {
+        const parsed = JSON.parse(line) as { msg?: string; port?: number };
+        return parsed.msg === 'ingest listening' ? parsed.port : undefined;
+      });
+      return { child, port };
+    };
+    const { child: ingest, port: ingestPort } = await startIngest();
+    const { child: replica, port: replicaPort } = await startIngest();
+    const loadPair = async (seconds: number) => {
+      const results = await Promise.all(
+        [ingestPort, replicaPort].map((port) =>
+          load(`http://127.0.0.1:${port}/v1/batch`, [BATCH_BODY], seconds, CONNECTIONS / 2),
+        ),
+      );
+      const ok = results.reduce((sum, r) => sum + r.requests.total - r.non2xx, 0);
+      return { results, ok, events: ok * BATCH_SIZE };
+    };
     const baseline = spawn(process.execPath, [import.meta.filename, 'baseline'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -163,6 +181,18 @@ async function main(): Promise<void> {
           ingestCpuUsPerEvent: byPart.ingest ?? 0,
         });
       }
+      process.stderr.write(`warm-up ${round}/${WARMUP_ROUNDS}: ${PAIR}, ${WARMUP_S} s\n`);
+      const parts = { pids: { ingest: [ingest.pid, replica.pid] }, stateDir };
+      const before = await cpuSecondsByPart(parts);
+      const result = await loadPair(WARMUP_S);
+      const byPart = cpuMicrosPer(result.events, before, await cpuSecondsByPart(parts));
+      warmup.push({
+        round,
+        scenario: PAIR,
+        eventsPerSecond: Math.round(result.events / WARMUP_S),
+        kafkaCpuUsPerEvent: byPart.kafka ?? 0,
+        ingestCpuUsPerEvent: byPart.ingest ?? 0,
+      });
     }
     if (warmup.length > 0) console.table(warmup);
     const rows: Row[] = [];
@@ -203,6 +233,40 @@ async function main(): Promise<void> {
         });
       }
     }
+    {
+      await loadPair(2);
+      process.stderr.write(
+        `ingest ${PAIR}: ${DURATION_S} s at ${CONNECTIONS / 2} connections each\n`,
+      );
+      const parts = {
+        pids: { ingest: [ingest.pid, replica.pid] },
+        stateDir,
+        self: LOAD_GENERATOR,
+      };
+      const cpuBefore = await cpuSecondsByPart(parts);
+      const machineBefore = await machineCpuTicks();
+      const { results, ok, events } = await loadPair(DURATION_S);
+      const machine = cpuShares(machineBefore, await machineCpuTicks());
+      const byPart = cpuMicrosPer(events, cpuBefore, await cpuSecondsByPart(parts));
+      rows.push({
+        server: 'ingest',
+        scenario: PAIR,
+        connections: CONNECTIONS,
+        requestsPerSecond: Math.round(ok / DURATION_S),
+        eventsPerSecond: Math.round(events / DURATION_S),
+        // Two latency distributions: the worse replica's percentiles (no merged histogram).
+        p50Ms: Math.max(...results.map((r) => r.latency.p50)),
+        p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+        errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
+        serverCpuUsPerEvent: byPart.ingest ?? 0,
+        machineCpu: {
+          busy: Number(machine.busy.toFixed(2)),
+          stolen: Number(machine.stolen.toFixed(2)),
+        },
+        cpuUsPerEventByPart: byPart,
+      });
+    }
     const offsets = await admin.fetchTopicOffsets(topic);
     const inTopic = offsets.reduce((sum, o) => sum + Number(o.high), 0);
     await admin.disconnect();
@@ -215,7 +279,10 @@ async function main(): Promise<void> {
         : Number((ours.eventsPerSecond / base.eventsPerSecond).toFixed(3));
     };
     const singleRow = rows.find((r) => r.server === 'ingest' && r.scenario === 'single');
-    const batchRow = rows.find((r) => r.server === 'ingest' && r.scenario.startsWith('batch'));
+    const batchRow = rows.find(
+      (r) => r.server === 'ingest' && r.scenario === `batch-${BATCH_SIZE}`,
+    );
+    const pairRow = rows.find((r) => r.scenario === PAIR);
     const report = {
       when: new Date().toISOString(),
       node: process.version,
@@ -233,6 +300,11 @@ async function main(): Promise<void> {
         singleRequestsPerSecond: { target: 5000, measured: singleRow?.requestsPerSecond ?? 0 },
         singleP99Ms: { target: 30, measured: singleRow?.p99Ms ?? 0 },
         batchEventsPerSecond: { target: 100_000, measured: batchRow?.eventsPerSecond ?? 0 },
+        // The same target with the operator's default two replicas, both on this machine.
+        batchEventsPerSecondTwoReplicas: {
+          target: 100_000,
+          measured: pairRow?.eventsPerSecond ?? 0,
+        },
       },
     };
     console.table(
@@ -286,11 +358,16 @@ async function main(): Promise<void> {
 }
 
 /** Each connection sends the bodies in turn, round and round. */
-function load(url: string, bodies: readonly string[], seconds: number): Promise<autocannon.Result> {
+function load(
+  url: string,
+  bodies: readonly string[],
+  seconds: number,
+  connections = CONNECTIONS,
+): Promise<autocannon.Result> {
   return autocannon({
     url,
     method: 'POST',
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
     requests: bodies.map((body) => ({ body })),

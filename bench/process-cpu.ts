@@ -81,13 +81,17 @@ export async function exitedChildrenCpuSeconds(): Promise<number> {
  * component of a stack, and (as `self`) this process alone, without the children it started.
  */
 export async function cpuSecondsByPart(options: {
-  readonly pids?: Readonly<Record<string, number | undefined>>;
+  /** A part's process, or its processes (replicas), each with its descendants. */
+  readonly pids?: Readonly<Record<string, number | readonly (number | undefined)[] | undefined>>;
   readonly stateDir?: string;
   readonly self?: string;
 }): Promise<Record<string, number>> {
   const roots: Record<string, number[]> = {};
-  for (const [name, pid] of Object.entries(options.pids ?? {}))
-    if (pid !== undefined) roots[name] = [pid];
+  for (const [name, pid] of Object.entries(options.pids ?? {})) {
+    const candidates: readonly (number | undefined)[] = typeof pid === 'object' ? pid : [pid];
+    const list = candidates.filter((p) => p !== undefined);
+    if (list.length > 0) roots[name] = list;
+  }
   if (options.stateDir !== undefined) {
     // By name, so the parts come in the same order (the benches' table columns) in every run.
     const records = (await status({ stateDir: options.stateDir })).processes
