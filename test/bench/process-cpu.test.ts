@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import {
   cpuCeiling,
   cpuMicrosPer,
+  cpuSecondsByPart,
   exitedChildrenCpuSeconds,
   parseProcStat,
   readProcStats,
@@ -81,6 +82,13 @@ describe('bench process CPU from /proc', () => {
     const childAlone = treeCpuSeconds(await readProcStats(), child.pid ?? -1);
     assert.ok(childAlone >= 0.4, `the busy child used ${childAlone} s, expected at least 0.4`);
     assert.ok(whileRunning >= childAlone, 'the tree of this process contains the child');
+    // A part of several processes (replicas) adds them up, from the same reading.
+    const parts = await cpuSecondsByPart({
+      pids: { one: child.pid, both: [child.pid, child.pid], none: [] },
+    });
+    assert.ok((parts.one ?? 0) >= 0.4);
+    assert.equal(parts.both, 2 * (parts.one ?? 0));
+    assert.equal(parts.none, undefined, 'a part with no process is left out');
     child.stdin.end();
     await once(child, 'close');
     const exited = (await exitedChildrenCpuSeconds()) - exitedBefore;
