@@ -77,21 +77,24 @@ describe('dedup consumer memory', () => {
     worker.on('error', (error: unknown) => {
       state.failure = error instanceof Error ? error : new Error(String(error));
     });
-    return { url, worker, state };
-  }
-
-  it(`control: with fetches that may take the whole backlog, a ${HEAP_MB} MiB heap runs out`, async () => {
-    const { url, worker, state } = await startCapped(UNBOUNDED);
-    try {
-      await eventually(
+    /** Resolves once the worker has died or every event is stored, whichever comes first. */
+    const diedOrDrained = (timeoutMs: number) =>
+      eventually(
         'the worker to die or drain',
         async () => {
           if (state.failure !== undefined) return 'died';
           const { keys: stored } = await storedCounts(url, pipeline);
           return stored >= EVENTS ? 'stored' : undefined;
         },
-        120_000,
+        timeoutMs,
       );
+    return { url, worker, state, diedOrDrained };
+  }
+
+  it(`control: with fetches that may take the whole backlog, a ${HEAP_MB} MiB heap runs out`, async () => {
+    const { worker, state, diedOrDrained } = await startCapped(UNBOUNDED);
+    try {
+      await diedOrDrained(120_000);
       assert.equal(
         state.failure?.code,
         'ERR_WORKER_OUT_OF_MEMORY',
@@ -103,17 +106,9 @@ describe('dedup consumer memory', () => {
   });
 
   it(`drains the zstd'd backlog of ${EVENTS} events with a ${HEAP_MB} MiB heap and bounded fetches, exactly once`, async () => {
-    const { url, worker, state } = await startCapped(BOUNDED);
+    const { url, worker, state, diedOrDrained } = await startCapped(BOUNDED);
     try {
-      await eventually(
-        'every event stored',
-        async () => {
-          if (state.failure !== undefined) return 'died';
-          const { keys: stored } = await storedCounts(url, pipeline);
-          return stored >= EVENTS ? 'stored' : undefined;
-        },
-        180_000,
-      );
+      await diedOrDrained(180_000);
       assert.equal(state.failure, undefined, `the consumer died: ${state.failure?.message ?? ''}`);
       assert.deepEqual(await exactlyOnceReport(url, pipeline, keys), {
         rows: EVENTS,
