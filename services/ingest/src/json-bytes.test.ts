@@ -31,6 +31,11 @@ describe('JSON size of an event, measured only near the limit', () => {
     ];
     for (const value of cases)
       assert.ok(jsonBytesBound(value) >= exact(value), JSON.stringify(value));
+    // What JSON.parse does not make has no bound: the caller serializes it.
+    assert.equal(jsonBytesBound({ at: new Date(0) }), Infinity);
+    assert.equal(jsonBytesIfOver({ at: new Date(0) }, 1_000), exact({ at: new Date(0) }));
+    assert.equal(jsonBytesBound(Object.create({ inherited: 1 }) as object), Infinity);
+    assert.equal(jsonBytesBound(JSON.parse('{"__proto__":"x"}')), 2 + 4 + 6 * 9 + 2 + 6);
   });
 
   it('gives the exact size whenever the bound passes the limit, and nothing below it', () => {
