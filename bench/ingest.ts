@@ -125,15 +125,6 @@ async function main(): Promise<void> {
     };
     const { child: ingest, port: ingestPort } = await startIngest();
     const { child: replica, port: replicaPort } = await startIngest();
-    const loadPair = async (seconds: number) => {
-      const results = await Promise.all(
-        [ingestPort, replicaPort].map((port) =>
-          load(`http://127.0.0.1:${port}/v1/batch`, [BATCH_BODY], seconds, CONNECTIONS / 2),
-        ),
-      );
-      const ok = results.reduce((sum, r) => sum + r.requests.total - r.non2xx, 0);
-      return { results, ok, events: ok * BATCH_SIZE };
-    };
     const baseline = spawn(process.execPath, [import.meta.filename, 'baseline'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -151,79 +142,80 @@ async function main(): Promise<void> {
         properties: { path: '/pricing', referrer: 'https://example.com/', plan: 'pro' },
       });
     const singles = Array.from({ length: 64 }, (_, user) => singleOf(user));
-    const scenarios = [
-      ['single', singles, 1],
-      ['single-one-user', [singleOf(42)], 1],
-      [`batch-${BATCH_SIZE}`, [BATCH_BODY], BATCH_SIZE],
-    ] as const;
-    const pathOf = (scenario: string) =>
-      scenario.startsWith('single') ? '/v1/events' : '/v1/batch';
+    const base: Target = { server: 'baseline', ports: [baselinePort], pids: [baseline.pid] };
+    const one: Target = { server: 'ingest', ports: [ingestPort], pids: [ingest.pid] };
+    const both: Target = {
+      server: 'ingest',
+      ports: [ingestPort, replicaPort],
+      pids: [ingest.pid, replica.pid],
+    };
+    const batch = { bodies: [BATCH_BODY], events: BATCH_SIZE, path: '/v1/batch' } as const;
+    const scenarios: readonly {
+      readonly scenario: Row['scenario'];
+      readonly bodies: readonly string[];
+      readonly events: number;
+      readonly path: string;
+      /** The baseline first where there is one; the ingest target is warmed up. */
+      readonly targets: readonly Target[];
+    }[] = [
+      { scenario: 'single', bodies: singles, events: 1, path: '/v1/events', targets: [base, one] },
+      {
+        scenario: 'single-one-user',
+        bodies: [singleOf(42)],
+        events: 1,
+        path: '/v1/events',
+        targets: [base, one],
+      },
+      { scenario: `batch-${BATCH_SIZE}`, ...batch, targets: [base, one] },
+      { scenario: PAIR, ...batch, targets: [both] },
+    ];
     const warmup: WarmupRow[] = [];
     for (let round = 1; round <= WARMUP_ROUNDS; round += 1) {
-      for (const [scenario, bodies, events] of scenarios) {
-        process.stderr.write(
-          `warm-up ${round}/${WARMUP_ROUNDS}: ingest ${scenario}, ${WARMUP_S} s\n`,
-        );
-        const parts = { pids: { ingest: ingest.pid }, stateDir };
-        const before = await cpuSecondsByPart(parts);
-        const result = await load(
-          `http://127.0.0.1:${ingestPort}${pathOf(scenario)}`,
-          bodies,
-          WARMUP_S,
-        );
-        const ok = result.requests.total - result.non2xx;
-        const byPart = cpuMicrosPer(ok * events, before, await cpuSecondsByPart(parts));
-        warmup.push({
-          round,
-          scenario,
-          eventsPerSecond: Math.round((ok * events) / WARMUP_S),
-          kafkaCpuUsPerEvent: byPart.kafka ?? 0,
-          ingestCpuUsPerEvent: byPart.ingest ?? 0,
-        });
+      for (const { scenario, bodies, events, path: urlPath, targets } of scenarios) {
+        for (const target of targets.filter((t) => t.server === 'ingest')) {
+          process.stderr.write(
+            `warm-up ${round}/${WARMUP_ROUNDS}: ingest ${scenario}, ${WARMUP_S} s\n`,
+          );
+          const parts = { pids: { ingest: target.pids }, stateDir };
+          const before = await cpuSecondsByPart(parts);
+          const result = await loadTarget(target, urlPath, bodies, WARMUP_S);
+          const byPart = cpuMicrosPer(result.ok * events, before, await cpuSecondsByPart(parts));
+          warmup.push({
+            round,
+            scenario,
+            eventsPerSecond: Math.round((result.ok * events) / WARMUP_S),
+            kafkaCpuUsPerEvent: byPart.kafka ?? 0,
+            ingestCpuUsPerEvent: byPart.ingest ?? 0,
+          });
+        }
       }
-      process.stderr.write(`warm-up ${round}/${WARMUP_ROUNDS}: ${PAIR}, ${WARMUP_S} s\n`);
-      const parts = { pids: { ingest: [ingest.pid, replica.pid] }, stateDir };
-      const before = await cpuSecondsByPart(parts);
-      const result = await loadPair(WARMUP_S);
-      const byPart = cpuMicrosPer(result.events, before, await cpuSecondsByPart(parts));
-      warmup.push({
-        round,
-        scenario: PAIR,
-        eventsPerSecond: Math.round(result.events / WARMUP_S),
-        kafkaCpuUsPerEvent: byPart.kafka ?? 0,
-        ingestCpuUsPerEvent: byPart.ingest ?? 0,
-      });
     }
     if (warmup.length > 0) console.table(warmup);
     const rows: Row[] = [];
-    for (const [scenario, bodies, events] of scenarios) {
-      for (const [server, port, pathName, pid] of [
-        ['baseline', baselinePort, pathOf(scenario), baseline.pid],
-        ['ingest', ingestPort, pathOf(scenario), ingest.pid],
-      ] as const) {
-        const url = `http://127.0.0.1:${port}${pathName}`;
-        await load(url, bodies, 2); // this server on this scenario, just before it is measured
+    for (const { scenario, bodies, events, path: urlPath, targets } of scenarios) {
+      for (const target of targets) {
+        const { server } = target;
+        await loadTarget(target, urlPath, bodies, 2); // this server on this scenario, just before it is measured
         process.stderr.write(
           `${server} ${scenario}: ${DURATION_S} s at ${CONNECTIONS} connections\n`,
         );
-        const parts = { pids: { [server]: pid }, stateDir, self: LOAD_GENERATOR };
+        const parts = { pids: { [server]: target.pids }, stateDir, self: LOAD_GENERATOR };
         const cpuBefore = await cpuSecondsByPart(parts);
         const machineBefore = await machineCpuTicks();
-        const result = await load(url, bodies, DURATION_S);
+        const result = await loadTarget(target, urlPath, bodies, DURATION_S);
         const machine = cpuShares(machineBefore, await machineCpuTicks());
         const cpuAfter = await cpuSecondsByPart(parts);
-        const ok = result.requests.total - result.non2xx;
-        const byPart = cpuMicrosPer(ok * events, cpuBefore, cpuAfter);
+        const byPart = cpuMicrosPer(result.ok * events, cpuBefore, cpuAfter);
         rows.push({
           server,
           scenario,
           connections: CONNECTIONS,
-          requestsPerSecond: Math.round(ok / DURATION_S),
-          eventsPerSecond: Math.round((ok * events) / DURATION_S),
-          p50Ms: result.latency.p50,
-          p99Ms: result.latency.p99,
+          requestsPerSecond: Math.round(result.ok / DURATION_S),
+          eventsPerSecond: Math.round((result.ok * events) / DURATION_S),
+          p50Ms: result.p50Ms,
+          p99Ms: result.p99Ms,
           non2xx: result.non2xx,
-          errors: result.errors + result.timeouts,
+          errors: result.errors,
           serverCpuUsPerEvent: byPart[server] ?? 0,
           machineCpu: {
             busy: Number(machine.busy.toFixed(2)),
@@ -232,40 +224,6 @@ async function main(): Promise<void> {
           cpuUsPerEventByPart: byPart,
         });
       }
-    }
-    {
-      await loadPair(2);
-      process.stderr.write(
-        `ingest ${PAIR}: ${DURATION_S} s at ${CONNECTIONS / 2} connections each\n`,
-      );
-      const parts = {
-        pids: { ingest: [ingest.pid, replica.pid] },
-        stateDir,
-        self: LOAD_GENERATOR,
-      };
-      const cpuBefore = await cpuSecondsByPart(parts);
-      const machineBefore = await machineCpuTicks();
-      const { results, ok, events } = await loadPair(DURATION_S);
-      const machine = cpuShares(machineBefore, await machineCpuTicks());
-      const byPart = cpuMicrosPer(events, cpuBefore, await cpuSecondsByPart(parts));
-      rows.push({
-        server: 'ingest',
-        scenario: PAIR,
-        connections: CONNECTIONS,
-        requestsPerSecond: Math.round(ok / DURATION_S),
-        eventsPerSecond: Math.round(events / DURATION_S),
-        // Two latency distributions: the worse replica's percentiles (no merged histogram).
-        p50Ms: Math.max(...results.map((r) => r.latency.p50)),
-        p99Ms: Math.max(...results.map((r) => r.latency.p99)),
-        non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-        errors: results.reduce((sum, r) => sum + r.errors + r.timeouts, 0),
-        serverCpuUsPerEvent: byPart.ingest ?? 0,
-        machineCpu: {
-          busy: Number(machine.busy.toFixed(2)),
-          stolen: Number(machine.stolen.toFixed(2)),
-        },
-        cpuUsPerEventByPart: byPart,
-      });
     }
     const offsets = await admin.fetchTopicOffsets(topic);
     const inTopic = offsets.reduce((sum, o) => sum + Number(o.high), 0);
@@ -355,6 +313,44 @@ async function main(): Promise<void> {
     await sleep(1_000);
     await down({ stateDir });
   }
+}
+
+/** A server under load: one process, or several sharing the connections (replicas). */
+interface Target {
+  readonly server: Row['server'];
+  readonly ports: readonly number[];
+  readonly pids: readonly (number | undefined)[];
+}
+
+/**
+ * Loads every process of the target at once, CONNECTIONS split between them, and adds up what
+ * they answered. With several, the percentiles are the worse process's (autocannon gives no
+ * histogram to merge).
+ */
+async function loadTarget(
+  target: Target,
+  urlPath: string,
+  bodies: readonly string[],
+  seconds: number,
+) {
+  const results = await Promise.all(
+    target.ports.map((port) =>
+      load(
+        `http://127.0.0.1:${port}${urlPath}`,
+        bodies,
+        seconds,
+        CONNECTIONS / target.ports.length,
+      ),
+    ),
+  );
+  const sum = (of: (r: autocannon.Result) => number) => results.reduce((n, r) => n + of(r), 0);
+  return {
+    ok: sum((r) => r.requests.total - r.non2xx),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors + r.timeouts),
+    p50Ms: Math.max(...results.map((r) => r.latency.p50)),
+    p99Ms: Math.max(...results.map((r) => r.latency.p99)),
+  };
 }
 
 /** Each connection sends the bodies in turn, round and round. */
