@@ -1,4 +1,4 @@
-import { SpanKind, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Link } from '@opentelemetry/api';
 import { extractTraceContext, deadLetterTopic } from '@event-pipeline/platform';
 import type { Logger } from '@event-pipeline/platform';
@@ -14,6 +14,7 @@ import { planBatch } from './plan-batch.ts';
 import type { InputMessage } from './plan-batch.ts';
 import type { PartitionKeeper } from './partition-keeper.ts';
 import { storeEvents } from './storage/store-events.ts';
+import type { StoreResult } from './storage/store-events.ts';
 
 export interface StoreBatchDeps {
   readonly db: Kysely<Database>;
@@ -108,7 +109,30 @@ export async function storeBatch(
     const redisDuplicates = plan.records.length - toStore.length;
 
     await deps.partitions.ensureFor(toStore.map((record) => record.event.receivedAt));
-    const result = await storeEvents(deps.db, deps.pipeline, toStore);
+    // A child span for the PostgreSQL statement: the trace goes ingest → Kafka → here → PostgreSQL.
+    const insert = tracer.startSpan(
+      'INSERT events',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'INSERT',
+          'db.collection.name': 'events',
+          'db.operation.batch.size': toStore.length,
+        },
+      },
+      trace.setSpan(parent, span),
+    );
+    let result: StoreResult;
+    try {
+      result = await storeEvents(deps.db, deps.pipeline, toStore);
+    } catch (error) {
+      insert.recordException(error instanceof Error ? error : new Error(String(error)));
+      insert.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      insert.end();
+    }
     const committedAt = deps.now().getTime();
 
     await deps.marks.add(toStore.map((r) => r.event.dedupKey));
@@ -132,6 +156,7 @@ export async function storeBatch(
     });
   } catch (error) {
     span.recordException(error instanceof Error ? error : new Error(String(error)));
+    span.setStatus({ code: SpanStatusCode.ERROR });
     throw error;
   } finally {
     timer();

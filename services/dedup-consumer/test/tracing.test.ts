@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  TracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { Redis } from 'ioredis';
+import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Kysely } from 'kysely';
+import { createLogger, createMetrics, encodeEventMessage } from '@event-pipeline/platform';
+import { eventually } from '../../../test/support/kubernetes.ts';
+import { setting, uniqueName } from '../../../test/support/stack.ts';
+import { startConsumer } from '../src/consumer.ts';
+import type { DedupConsumer } from '../src/consumer.ts';
+import { createDatabase } from '../src/storage/database.ts';
+import type { Database } from '../src/storage/database.ts';
+import {
+  clientEvent,
+  createDatabaseOn,
+  createTopicOn,
+  storedEvent,
+  storedKeys,
+} from './support.ts';
+
+// The spans this process records, kept in memory: the consumer's tracer is the API's global one,
+// so registering a provider here is what a deployment's OpenTelemetry SDK does.
+const exporter = new InMemorySpanExporter();
+trace.setGlobalTracerProvider(
+  new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }),
+);
+
+/** An ingest request's span, as ingest writes it into each message's `traceparent` header. */
+function ingestTraceparent(traceId: string, spanId: string): string {
+  return `00-${traceId}-${spanId}-01`;
+}
+
+describe('dedup consumer traces (shared stack)', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  let redis: Redis;
+  let db: Kysely<Database>;
+  let url: string;
+  let consumer: DedupConsumer;
+  const topic = uniqueName('dedup-trace');
+  const pipeline = uniqueName('trace');
+
+  before(async () => {
+    ({ kafka, admin } = await createTopicOn(await setting('KAFKA_BROKERS'), 'dedup-trace', topic));
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    redis = new Redis(await setting('REDIS_URL'));
+    url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_trace'));
+    db = createDatabase({ connectionString: url });
+    consumer = await startConsumer({
+      kafka,
+      db,
+      redis,
+      logger: createLogger({ name: 'dedup-trace-test', level: 'silent' }),
+      metrics: createMetrics({ pipeline }),
+      topic,
+      groupId: uniqueName('dedup-trace-group'),
+      pipeline,
+      windowMs: 86_400_000,
+      batchSize: 500,
+      partitionsConsumedConcurrently: 2,
+      port: 0,
+      host: '127.0.0.1',
+      redisPrefix: uniqueName('ep:trace'),
+      bloom: { bits: 2 ** 12, hashes: 4 },
+      lagIntervalMs: 500,
+    });
+  });
+  after(async () => {
+    await consumer.stop();
+    await Promise.allSettled([
+      producer.disconnect(),
+      admin.disconnect(),
+      db.destroy(),
+      redis.quit(),
+    ]);
+  });
+
+  it("continues the ingest's trace from the Kafka headers, with a child span for PostgreSQL", async () => {
+    // Two ingest requests (two traces), their events with the same message key so they land in
+    // one partition and, sent together, in one chunk.
+    const traces = [
+      { traceId: 'a1'.repeat(16), spanId: 'b1'.repeat(8) },
+      { traceId: 'a2'.repeat(16), spanId: 'b2'.repeat(8) },
+    ];
+    const events = traces.map((_, i) =>
+      storedEvent(pipeline, { ...clientEvent(i, true), userId: 'one-user' }),
+    );
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((event, i) =>
+        encodeEventMessage(event, {
+          traceparent: ingestTraceparent(traces[i]?.traceId ?? '', traces[i]?.spanId ?? ''),
+        }),
+      ),
+    });
+    await eventually('both events stored', async () => {
+      const keys = await storedKeys(url, pipeline);
+      return keys.size === events.length ? keys : undefined;
+    });
+
+    const finished = await eventually('the store span ended', () => {
+      const spans = exporter.getFinishedSpans();
+      const store = spans.find(
+        (span) =>
+          span.name === 'dedup-consumer store' &&
+          span.attributes['messaging.destination.name'] === topic,
+      );
+      return Promise.resolve(store === undefined ? undefined : { store, spans });
+    });
+    const { store, spans } = finished;
+    const [first, second] = traces;
+    assert.ok(first !== undefined && second !== undefined);
+    // The chunk's span is a child of the first message's ingest span: the same trace.
+    assert.equal(store.kind, SpanKind.CONSUMER);
+    assert.equal(store.spanContext().traceId, first.traceId);
+    assert.equal(store.parentSpanContext?.spanId, first.spanId);
+    assert.equal(store.attributes['eventpipeline.stored'], 2);
+    // Every message's ingest span is linked, so the second request's trace leads here too.
+    assert.deepEqual(
+      store.links.map((link) => [link.context.traceId, link.context.spanId]),
+      traces.map(({ traceId, spanId }) => [traceId, spanId]),
+    );
+    // The PostgreSQL statement is a child of the chunk's span.
+    const insert = spans.find(
+      (span: ReadableSpan) => span.parentSpanContext?.spanId === store.spanContext().spanId,
+    );
+    assert.ok(insert !== undefined, 'no child span of the store span');
+    assert.equal(insert.name, 'INSERT events');
+    assert.equal(insert.kind, SpanKind.CLIENT);
+    assert.equal(insert.spanContext().traceId, first.traceId);
+    assert.equal(insert.attributes['db.system.name'], 'postgresql');
+    assert.equal(insert.attributes['db.operation.batch.size'], 2);
+    assert.notEqual(insert.status.code, SpanStatusCode.ERROR);
+  });
+});
