@@ -1,92 +1,39 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { Kysely } from 'kysely';
-import type { Database } from '../src/storage/database.ts';
 import {
   DEAD_LETTER_HEADERS,
-  createLogger,
-  createMetrics,
   deadLetterTopic,
   encodeEventMessage,
   headerText,
 } from '@event-pipeline/platform';
-import type { Metrics } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
-import { setting, uniqueName } from '../../../test/support/stack.ts';
-import { startConsumer } from '../src/consumer.ts';
-import type { DedupConsumer } from '../src/consumer.ts';
-import { createDatabase } from '../src/storage/database.ts';
+import { uniqueName } from '../../../test/support/stack.ts';
+import { startSharedStackConsumer } from './shared-stack-consumer.ts';
+import type { SharedStackConsumer } from './shared-stack-consumer.ts';
 import {
   clientEvent,
-  createDatabaseOn,
-  createTopicOn,
   duplicateStorm,
   exactlyOnceReport,
   shuffled,
   storedEvent,
 } from './support.ts';
 
-const logger = createLogger({ name: 'dedup-test', level: 'silent' });
-
 describe('dedup consumer on the shared stack', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  let redis: Redis;
-  let db: Kysely<Database>;
+  let stack: SharedStackConsumer;
+  let pipeline: string;
+  let topic: string;
   let url: string;
-  let consumer: DedupConsumer;
-  let metrics: Metrics;
-  const topic = uniqueName('dedup-storm');
-  const pipeline = uniqueName('storm');
-  const groupId = uniqueName('dedup-group');
-  const redisPrefix = uniqueName('ep:test');
-  /** A consumer of the test's group, with metrics of its own (`metrics` points at them). */
-  const startTestConsumer = () => {
-    metrics = createMetrics({ pipeline });
-    return startConsumer({
-      kafka,
-      db,
-      redis,
-      logger,
-      metrics,
-      topic,
-      groupId,
-      pipeline,
-      windowMs: 86_400_000,
-      batchSize: 500,
-      partitionsConsumedConcurrently: 2,
-      port: 0,
-      host: '127.0.0.1',
-      redisPrefix,
-      bloom: { bits: 2 ** 16, hashes: 4 },
-      lagIntervalMs: 500,
-    });
-  };
 
   before(async () => {
-    ({ kafka, admin } = await createTopicOn(await setting('KAFKA_BROKERS'), 'dedup-test', topic));
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    redis = new Redis(await setting('REDIS_URL'));
-    url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_storm'));
-    db = createDatabase({ connectionString: url });
-    consumer = await startTestConsumer();
+    stack = await startSharedStackConsumer('storm');
+    ({ pipeline, topic, url } = stack);
   });
   after(async () => {
-    await consumer.stop();
-    await Promise.allSettled([
-      producer.disconnect(),
-      admin.disconnect(),
-      db.destroy(),
-      redis.quit(),
-    ]);
+    await stack.close();
   });
 
   const metricValue = async (name: string, labels: string) => {
-    const text = await metrics.registry.metrics();
+    const text = await stack.metrics.registry.metrics();
     const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels));
     return Number(line?.split(' ').at(-1) ?? 'NaN');
   };
@@ -96,7 +43,7 @@ describe('dedup consumer on the shared stack', () => {
     const messages = shuffled(storm.messages);
     assert.ok(messages.length >= 5000, `${messages.length} messages`);
     for (let i = 0; i < messages.length; i += 700) {
-      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 700) });
+      await stack.producer.send({ topic, acks: -1, messages: messages.slice(i, i + 700) });
     }
     await eventually(
       'every key stored',
@@ -109,9 +56,9 @@ describe('dedup consumer on the shared stack', () => {
     // Resend a third of the stored events later, as a client retrying after a timeout: the Redis
     // marks (written after commit) now catch them before PostgreSQL.
     const late = shuffled(storm.messages).slice(0, Math.floor(storm.keys.size / 3));
-    await producer.send({ topic, acks: -1, messages: late });
+    await stack.producer.send({ topic, acks: -1, messages: late });
     await eventually('the late resends consumed', async () => {
-      const lag = await consumer.lag();
+      const lag = await stack.consumer.lag();
       return lag.total === 0 ? lag : undefined;
     });
     const report = await exactlyOnceReport(url, pipeline, storm.keys);
@@ -135,7 +82,7 @@ describe('dedup consumer on the shared stack', () => {
     const before = storedEvent(pipeline, clientEvent(900_001, true));
     const after = storedEvent(pipeline, clientEvent(900_002, true));
     const schemaBroken = { ...storedEvent(pipeline, clientEvent(900_003, true)), type: 42 };
-    const sent = await producer.send({
+    const sent = await stack.producer.send({
       topic,
       acks: -1,
       messages: [
@@ -148,7 +95,7 @@ describe('dedup consumer on the shared stack', () => {
     });
     const firstOffset = BigInt(sent[0]?.baseOffset ?? '0');
 
-    const dlq = kafka.consumer({ groupId: uniqueName('dlq-reader') });
+    const dlq = stack.kafka.consumer({ groupId: uniqueName('dlq-reader') });
     const letters: Record<
       'reason' | 'offset' | 'partition' | 'topic' | 'detail' | 'origin' | 'value',
       string | undefined
@@ -198,13 +145,13 @@ describe('dedup consumer on the shared stack', () => {
       return report.missing === 0 ? report : undefined;
     });
     await eventually('partition 1 fully committed', async () => {
-      const lag = await consumer.lag();
+      const lag = await stack.consumer.lag();
       return lag.partitions.find((p) => p.partition === 1)?.lag === 0 ? lag : undefined;
     });
   });
 
   it('serves /livez, /readyz (group joined, PostgreSQL reachable) and the lag metrics', async () => {
-    const base = `http://127.0.0.1:${consumer.port}`;
+    const base = `http://127.0.0.1:${stack.consumer.port}`;
     assert.equal((await fetch(`${base}/livez`)).status, 200);
     const ready = await eventually('ready', async () => {
       const response = await fetch(`${base}/readyz`);
@@ -213,7 +160,7 @@ describe('dedup consumer on the shared stack', () => {
         : undefined;
     });
     assert.deepEqual(ready.checks.map((c) => c.name).sort(), ['kafka-group', 'postgres']);
-    await consumer.lag();
+    await stack.consumer.lag();
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(
       text,
@@ -225,21 +172,28 @@ describe('dedup consumer on the shared stack', () => {
     const events = Array.from({ length: 300 }, (_, i) =>
       storedEvent(pipeline, clientEvent(800_000 + i, i % 2 === 0)),
     );
-    await producer.send({ topic, acks: -1, messages: events.map((e) => encodeEventMessage(e)) });
+    await stack.producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((e) => encodeEventMessage(e)),
+    });
     await eventually('the 300 events stored', async () => {
       const report = await exactlyOnceReport(url, pipeline, new Set(events.map((e) => e.dedupKey)));
       return report.missing === 0 ? report : undefined;
     });
     // A new consumer in the group (a restart, a deploy): its filter starts empty.
-    await consumer.stop();
-    consumer = await startTestConsumer();
+    await stack.restart();
     await eventually('the filter warmed from the marks', async () => {
       const marks = await metricValue('eventpipeline_consumer_bloom_warm_marks', '');
       return marks >= events.length ? marks : undefined;
     });
-    await producer.send({ topic, acks: -1, messages: events.map((e) => encodeEventMessage(e)) });
+    await stack.producer.send({
+      topic,
+      acks: -1,
+      messages: events.map((e) => encodeEventMessage(e)),
+    });
     await eventually('the retries consumed', async () => {
-      const lag = await consumer.lag();
+      const lag = await stack.consumer.lag();
       return lag.total === 0 ? lag : undefined;
     });
     assert.equal(

@@ -7,23 +7,11 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { Redis } from 'ioredis';
-import type { Admin, Kafka, Producer } from 'kafkajs';
-import type { Kysely } from 'kysely';
-import { createLogger, createMetrics, encodeEventMessage } from '@event-pipeline/platform';
+import { encodeEventMessage } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
-import { setting, uniqueName } from '../../../test/support/stack.ts';
-import { startConsumer } from '../src/consumer.ts';
-import type { DedupConsumer } from '../src/consumer.ts';
-import { createDatabase } from '../src/storage/database.ts';
-import type { Database } from '../src/storage/database.ts';
-import {
-  clientEvent,
-  createDatabaseOn,
-  createTopicOn,
-  storedEvent,
-  storedKeys,
-} from './support.ts';
+import { startSharedStackConsumer } from './shared-stack-consumer.ts';
+import type { SharedStackConsumer } from './shared-stack-consumer.ts';
+import { clientEvent, storedEvent, storedKeys } from './support.ts';
 
 // The spans this process records, kept in memory: the consumer's tracer is the API's global one,
 // so registering a provider here is what a deployment's OpenTelemetry SDK does.
@@ -38,50 +26,13 @@ function ingestTraceparent(traceId: string, spanId: string): string {
 }
 
 describe('dedup consumer traces (shared stack)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let producer: Producer;
-  let redis: Redis;
-  let db: Kysely<Database>;
-  let url: string;
-  let consumer: DedupConsumer;
-  const topic = uniqueName('dedup-trace');
-  const pipeline = uniqueName('trace');
+  let stack: SharedStackConsumer;
 
   before(async () => {
-    ({ kafka, admin } = await createTopicOn(await setting('KAFKA_BROKERS'), 'dedup-trace', topic));
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
-    redis = new Redis(await setting('REDIS_URL'));
-    url = await createDatabaseOn(await setting('DATABASE_URL'), uniqueName('dedup_trace'));
-    db = createDatabase({ connectionString: url });
-    consumer = await startConsumer({
-      kafka,
-      db,
-      redis,
-      logger: createLogger({ name: 'dedup-trace-test', level: 'silent' }),
-      metrics: createMetrics({ pipeline }),
-      topic,
-      groupId: uniqueName('dedup-trace-group'),
-      pipeline,
-      windowMs: 86_400_000,
-      batchSize: 500,
-      partitionsConsumedConcurrently: 2,
-      port: 0,
-      host: '127.0.0.1',
-      redisPrefix: uniqueName('ep:trace'),
-      bloom: { bits: 2 ** 12, hashes: 4 },
-      lagIntervalMs: 500,
-    });
+    stack = await startSharedStackConsumer('trace', { bloomBits: 2 ** 12 });
   });
   after(async () => {
-    await consumer.stop();
-    await Promise.allSettled([
-      producer.disconnect(),
-      admin.disconnect(),
-      db.destroy(),
-      redis.quit(),
-    ]);
+    await stack.close();
   });
 
   it("continues the ingest's trace from the Kafka headers, with a child span for PostgreSQL", async () => {
@@ -92,10 +43,10 @@ describe('dedup consumer traces (shared stack)', () => {
       { traceId: 'a2'.repeat(16), spanId: 'b2'.repeat(8) },
     ];
     const events = traces.map((_, i) =>
-      storedEvent(pipeline, { ...clientEvent(i, true), userId: 'one-user' }),
+      storedEvent(stack.pipeline, { ...clientEvent(i, true), userId: 'one-user' }),
     );
-    await producer.send({
-      topic,
+    await stack.producer.send({
+      topic: stack.topic,
       acks: -1,
       messages: events.map((event, i) =>
         encodeEventMessage(event, {
@@ -104,7 +55,7 @@ describe('dedup consumer traces (shared stack)', () => {
       ),
     });
     await eventually('both events stored', async () => {
-      const keys = await storedKeys(url, pipeline);
+      const keys = await storedKeys(stack.url, stack.pipeline);
       return keys.size === events.length ? keys : undefined;
     });
 
@@ -113,7 +64,7 @@ describe('dedup consumer traces (shared stack)', () => {
       const store = spans.find(
         (span) =>
           span.name === 'dedup-consumer store' &&
-          span.attributes['messaging.destination.name'] === topic,
+          span.attributes['messaging.destination.name'] === stack.topic,
       );
       return Promise.resolve(store === undefined ? undefined : { store, spans });
     });
