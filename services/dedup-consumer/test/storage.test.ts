@@ -73,8 +73,8 @@ describe('PostgreSQL storage', () => {
     );
     assert.deepEqual(
       reports.flatMap((report) => report.applied),
-      ['0001_events_and_keys'],
-      'exactly one process applies the migration',
+      ['0001_events_and_keys', '0002_dedup_keys_in_c_collation'],
+      'exactly one process applies the migrations',
     );
     const again = await runMigrations(db, { now, windowMs: DAY });
     assert.deepEqual(again.applied, []);
@@ -117,6 +117,70 @@ describe('PostgreSQL storage', () => {
       [pipeline, events[0]?.dedupKey],
     );
     assert.deepEqual(row?.properties, events[0]?.properties);
+  });
+
+  it('keeps the dedup keys in the "C" collation in a database whose default is a C-library locale', async () => {
+    // C.utf8 is a C-library locale (PostgreSQL compares with strcoll), the kind a library
+    // upgrade can reorder; Debian always has it, unlike en_US.UTF-8.
+    const libcUrl = await createDatabaseOn(
+      await setting('DATABASE_URL'),
+      uniqueName('dedup_libc_locale'),
+      'C.utf8',
+    );
+    const libc = createDatabase({ connectionString: libcUrl });
+    try {
+      await runMigrations(libc, { now, windowMs: DAY });
+      const [database] = await query<{ datcollate: string }>(
+        libcUrl,
+        'SELECT datcollate FROM pg_database WHERE datname = current_database()',
+      );
+      assert.equal(database?.datcollate, 'C.utf8');
+      const columns = await query<{ table_name: string; column_name: string; collation: string }>(
+        libcUrl,
+        `SELECT table_name, column_name, coalesce(collation_name, '(database default)') AS collation
+         FROM information_schema.columns
+         WHERE table_name IN ('event_keys', 'events') AND column_name IN ('pipeline', 'dedup_key')
+         ORDER BY table_name, column_name`,
+      );
+      assert.deepEqual(
+        columns.map((c) => `${c.table_name}.${c.column_name}: ${c.collation}`),
+        [
+          'event_keys.dedup_key: C',
+          'event_keys.pipeline: C',
+          'events.dedup_key: C',
+          'events.pipeline: (database default)',
+        ],
+      );
+      // The store statement joins keys of the two collations: it still stores each key once.
+      const pipeline = uniqueName('p');
+      const keys = ['Ärger-1', 'ärger-1', 'e\u0301-2', 'é-2', 'zebra-3', 'Zebra-3'];
+      const records = (round: number) =>
+        keys.map((id, i) => ({
+          event: storedEvent(pipeline, { ...clientEvent(i, false), id }),
+          partition: round,
+          offset: String(i),
+        }));
+      assert.deepEqual(await storeEvents(libc, pipeline, records(0)), {
+        stored: keys.length,
+        duplicates: 0,
+      });
+      assert.deepEqual(await storeEvents(libc, pipeline, records(1)), {
+        stored: 0,
+        duplicates: keys.length,
+      });
+      const stored = await query<{ dedup_key: string }>(
+        libcUrl,
+        'SELECT dedup_key FROM events WHERE pipeline = $1 ORDER BY dedup_key',
+        [pipeline],
+      );
+      // All there, in byte order ("C"): upper case before lower, a combining accent after its letter.
+      assert.deepEqual(
+        stored.map((row) => row.dedup_key),
+        [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      );
+    } finally {
+      await libc.destroy();
+    }
   });
 
   it('stores every field as the event had it: any Unicode text, nested JSON, absent fields NULL', async () => {

@@ -35,15 +35,26 @@ export async function createTopicOn(
   return { kafka, admin };
 }
 
-/** A database of its own on the given server (tests share one PostgreSQL). Returns its URL. */
-export async function createDatabaseOn(serverUrl: string, name: string): Promise<string> {
+/**
+ * A database of its own on the given server (tests share one PostgreSQL), in the server's default
+ * locale or the one given. Returns its URL.
+ */
+export async function createDatabaseOn(
+  serverUrl: string,
+  name: string,
+  locale?: string,
+): Promise<string> {
   const dbName = name.replaceAll(/[^a-z0-9_]/g, '_');
   const client = new pg.Client({ connectionString: serverUrl });
   // Fault tests stop PostgreSQL under these clients; a failed call rejects, nothing may throw.
   client.on('error', () => undefined);
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${dbName}`);
+    await client.query(
+      locale === undefined
+        ? `CREATE DATABASE ${dbName}`
+        : `CREATE DATABASE ${dbName} TEMPLATE template0 LOCALE ${pg.escapeLiteral(locale)}`,
+    );
   } finally {
     await client.end();
   }

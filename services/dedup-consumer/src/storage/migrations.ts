@@ -47,6 +47,21 @@ const migrations: Record<string, Migration> = {
       await sql`CREATE TABLE ${sql.id(DEFAULT_PARTITION)} PARTITION OF events DEFAULT`.execute(db);
     },
   },
+  // Dedup keys are opaque identifiers: compared byte by byte ("C"), whatever the database's default
+  // collation. A linguistic collation (en_US.UTF-8, say) comes from the C library, and a library
+  // upgrade that changes its order silently breaks text indexes built with it, the unique key that
+  // holds each event once among them. "C" is PostgreSQL's own and never changes; it also makes
+  // the key comparisons memcmp. On a fresh database the tables are empty and this is instant; on
+  // a filled one it rebuilds event_keys' primary key under the migration lock.
+  '0002_dedup_keys_in_c_collation': {
+    async up(db: Kysely<unknown>) {
+      await sql`
+        ALTER TABLE event_keys
+          ALTER COLUMN pipeline TYPE text COLLATE "C",
+          ALTER COLUMN dedup_key TYPE text COLLATE "C"`.execute(db);
+      await sql`ALTER TABLE events ALTER COLUMN dedup_key TYPE text COLLATE "C"`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
