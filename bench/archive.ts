@@ -19,6 +19,7 @@ import { dayPartition } from '../services/dedup-consumer/src/storage/partition-d
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { machineSpeedLine, measureMachineSpeed } from './machine-speed.ts';
 import { writeResults } from './results-file.ts';
 import {
   cpuCeiling,
@@ -40,6 +41,7 @@ const seconds = (since: number): number => (performance.now() - since) / 1000;
 const stateDir = await mkdtemp(join(tmpdir(), 'bench-archive-stack-'));
 const workDir = await mkdtemp(join(tmpdir(), 'bench-archive-'));
 const archiveDir = join(workDir, 'archive');
+const speedAtStart = measureMachineSpeed();
 try {
   const { env } = await up(['postgres'], { stateDir, log: (line) => log(`stack: ${line}`) });
   const databaseUrl = env.DATABASE_URL;
@@ -202,6 +204,7 @@ try {
 
   const archiveRate = EVENTS / archiveSeconds;
   const baselineRate = EVENTS / baselineSeconds;
+  const speedAtEnd = measureMachineSpeed();
   const result = {
     events: EVENTS,
     days: DAYS,
@@ -232,7 +235,11 @@ try {
     },
     queries,
     targets: TARGETS,
-    machine: { cpus: cores, node: process.version },
+    machine: {
+      cpus: cores,
+      node: process.version,
+      speed: { atStart: speedAtStart, atEnd: speedAtEnd },
+    },
   };
   const resultsFile = await writeResults('archive', result);
 
@@ -289,7 +296,8 @@ try {
   for (const [name, value, note] of rowsOut) {
     console.log(`${name.padEnd(width)}  ${value.padStart(valueWidth)}  ${note}`);
   }
-  console.log(`\nwritten to ${resultsFile}`);
+  console.log(`\n${machineSpeedLine(speedAtStart, speedAtEnd)}`);
+  console.log(`written to ${resultsFile}`);
 } finally {
   await down({ stateDir, log: (line) => log(`stack: ${line}`) });
   await rm(workDir, { recursive: true, force: true });

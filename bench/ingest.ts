@@ -14,6 +14,7 @@ import { createKafkaClient, createLogger } from '@event-pipeline/platform';
 import { down, up } from '@event-pipeline/stack';
 import { BATCH_BODY, BATCH_SIZE } from './batch-body.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { machineSpeedLine, measureMachineSpeed } from './machine-speed.ts';
 import { writeResults } from './results-file.ts';
 import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
@@ -86,6 +87,7 @@ interface Row {
 async function main(): Promise<void> {
   const stateDir = await mkdtemp(path.join(tmpdir(), 'bench-ingest-'));
   const children: ChildProcess[] = [];
+  const speedAtStart = measureMachineSpeed();
   try {
     process.stderr.write('starting Kafka and Redis (private stack)...\n');
     const { env } = await up(['redis', 'kafka'], { stateDir });
@@ -241,10 +243,12 @@ async function main(): Promise<void> {
       (r) => r.server === 'ingest' && r.scenario === `batch-${BATCH_SIZE}`,
     );
     const pairRow = rows.find((r) => r.scenario === PAIR);
+    const speedAtEnd = measureMachineSpeed();
     const report = {
       when: new Date().toISOString(),
       node: process.version,
       cpus: availableParallelism(),
+      machineSpeed: { atStart: speedAtStart, atEnd: speedAtEnd },
       durationSeconds: DURATION_S,
       warmup,
       rows,
@@ -301,6 +305,7 @@ async function main(): Promise<void> {
       `ours/baseline: single ${report.ratios.single}, single-one-user ${report.ratios['single-one-user']}, batch-${BATCH_SIZE} ${ratio(`batch-${BATCH_SIZE}`)}`,
     );
     console.log(`events in the topic after the run (warm-ups included): ${inTopic}`);
+    console.log(machineSpeedLine(speedAtStart, speedAtEnd));
     for (const [name, { target, measured }] of Object.entries(report.targets)) {
       const met = name === 'singleP99Ms' ? measured <= target : measured >= target;
       console.log(

@@ -39,6 +39,7 @@ import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { createConnections } from '../services/ingest/src/dependencies.ts';
 import { startIngest } from '../services/ingest/src/server.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
+import { machineSpeedLine, measureMachineSpeed } from './machine-speed.ts';
 import { writeResults } from './results-file.ts';
 import { cpuCeiling, cpuMicrosPer, cpuSecondsByPart } from './process-cpu.ts';
 
@@ -164,6 +165,7 @@ if (!isMainThread && parentPort !== null) {
 
 if (isMainThread) {
   const stateDir = await mkdtemp(join(tmpdir(), 'bench-pipeline-stack-'));
+  const speedAtStart = measureMachineSpeed();
   try {
     const { env } = await up(['postgres', 'redis', 'kafka'], {
       stateDir,
@@ -423,10 +425,11 @@ if (isMainThread) {
     const storedPerSecond = drained.rows / drainSeconds;
     const messagesPerSecond = backlog.length / drainSeconds;
     const copyPerSecond = copied.rows / copySeconds;
+    const speedAtEnd = measureMachineSpeed();
     const result = {
       mode: MODE,
       redisFastPath: WITH_REDIS,
-      machine: { cpus: cores },
+      machine: { cpus: cores, speed: { atStart: speedAtStart, atEnd: speedAtEnd } },
       backlog: {
         messages: backlog.length,
         distinct: DISTINCT,
@@ -533,6 +536,7 @@ if (isMainThread) {
         target: 'true',
       },
     });
+    console.log(machineSpeedLine(speedAtStart, speedAtEnd));
     console.log(`results: ${resultsFile}`);
   } finally {
     await down({ stateDir });
