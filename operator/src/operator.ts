@@ -1,6 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { recordSpanFailure } from '@event-pipeline/platform';
 import type { Metrics, ReadinessCheck } from '@event-pipeline/platform';
 import type { EventPipelineObject } from './api/resource.ts';
 import { API_GROUP, API_VERSION, PLURAL } from './api/eventpipeline-spec.ts';
@@ -162,8 +163,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
           span.setAttribute('eventpipeline.backoff', action.backoff === true);
           return action;
         } catch (error) {
-          span.recordException(error instanceof Error ? error : String(error));
-          span.setStatus({ code: SpanStatusCode.ERROR });
+          recordSpanFailure(span, error);
           throw error;
         } finally {
           span.end();

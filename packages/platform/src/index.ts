@@ -37,6 +37,7 @@ export type { HealthServer, HealthServerOptions } from './health-server.ts';
 
 export { planTelemetry, startTracing } from './tracing.ts';
 export type { TelemetryPlan, Tracing, TracingOptions } from './tracing.ts';
+export { recordSpanFailure } from './span-failure.ts';
 export { extractTraceContext, injectTraceHeaders } from './trace-headers.ts';
 export type { KafkaHeaderValue, KafkaHeaders } from './trace-headers.ts';
 

@@ -1,6 +1,6 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, trace } from '@opentelemetry/api';
 import type { Link } from '@opentelemetry/api';
-import { extractTraceContext, deadLetterTopic } from '@event-pipeline/platform';
+import { extractTraceContext, deadLetterTopic, recordSpanFailure } from '@event-pipeline/platform';
 import type { Logger } from '@event-pipeline/platform';
 import type { Kysely } from 'kysely';
 import type { Database } from './storage/database.ts';
@@ -127,8 +127,7 @@ export async function storeBatch(
     try {
       result = await storeEvents(deps.db, deps.pipeline, toStore);
     } catch (error) {
-      insert.recordException(error instanceof Error ? error : new Error(String(error)));
-      insert.setStatus({ code: SpanStatusCode.ERROR });
+      recordSpanFailure(insert, error);
       throw error;
     } finally {
       insert.end();
@@ -155,8 +154,7 @@ export async function storeBatch(
       'eventpipeline.duplicates': duplicates,
     });
   } catch (error) {
-    span.recordException(error instanceof Error ? error : new Error(String(error)));
-    span.setStatus({ code: SpanStatusCode.ERROR });
+    recordSpanFailure(span, error);
     throw error;
   } finally {
     timer();

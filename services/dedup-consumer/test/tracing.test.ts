@@ -11,7 +11,7 @@ import { encodeEventMessage } from '@event-pipeline/platform';
 import { eventually } from '../../../test/support/kubernetes.ts';
 import { startSharedStackConsumer } from './shared-stack-consumer.ts';
 import type { SharedStackConsumer } from './shared-stack-consumer.ts';
-import { clientEvent, storedEvent, storedKeys } from './support.ts';
+import { clientEvent, query, storedEvent, storedKeys } from './support.ts';
 
 // The spans this process records, kept in memory: the consumer's tracer is the API's global one,
 // so registering a provider here is what a deployment's OpenTelemetry SDK does.
@@ -69,8 +69,8 @@ describe('dedup consumer traces (shared stack)', () => {
       return Promise.resolve(store === undefined ? undefined : { store, spans });
     });
     const { store, spans } = finished;
-    const [first, second] = traces;
-    assert.ok(first !== undefined && second !== undefined);
+    const [first] = traces;
+    assert.ok(first !== undefined);
     // The chunk's span is a child of the first message's ingest span: the same trace.
     assert.equal(store.kind, SpanKind.CONSUMER);
     assert.equal(store.spanContext().traceId, first.traceId);
@@ -92,5 +92,53 @@ describe('dedup consumer traces (shared stack)', () => {
     assert.equal(insert.attributes['db.system.name'], 'postgresql');
     assert.equal(insert.attributes['db.operation.batch.size'], 2);
     assert.notEqual(insert.status.code, SpanStatusCode.ERROR);
+  });
+
+  it('marks the chunk and its INSERT as errors when PostgreSQL refuses the statement, then stores on retry', async () => {
+    // A real refusal: the key table is renamed away, so the statement fails until it is back.
+    await query(stack.url, 'ALTER TABLE event_keys RENAME TO event_keys_away');
+    const event = storedEvent(stack.pipeline, clientEvent(100, true));
+    const traceId = 'c3'.repeat(16);
+    try {
+      await stack.producer.send({
+        topic: stack.topic,
+        acks: -1,
+        messages: [
+          encodeEventMessage(event, { traceparent: ingestTraceparent(traceId, 'd4'.repeat(8)) }),
+        ],
+      });
+      const failed = await eventually('a failed store span', () => {
+        const spans = exporter
+          .getFinishedSpans()
+          .filter((span) => span.spanContext().traceId === traceId);
+        const store = spans.find(
+          (span) =>
+            span.name === 'dedup-consumer store' && span.status.code === SpanStatusCode.ERROR,
+        );
+        const insert = spans.find(
+          (span) =>
+            span.name === 'INSERT events' &&
+            span.parentSpanContext?.spanId === store?.spanContext().spanId,
+        );
+        return Promise.resolve(
+          store === undefined || insert === undefined ? undefined : { store, insert },
+        );
+      });
+      assert.equal(failed.insert.status.code, SpanStatusCode.ERROR);
+      for (const span of [failed.store, failed.insert]) {
+        assert.match(
+          String(
+            span.events.find((e) => e.name === 'exception')?.attributes?.['exception.message'],
+          ),
+          /event_keys/,
+        );
+      }
+    } finally {
+      await query(stack.url, 'ALTER TABLE event_keys_away RENAME TO event_keys');
+    }
+    await eventually('the event stored on retry', async () => {
+      const keys = await storedKeys(stack.url, stack.pipeline);
+      return keys.has(event.dedupKey) ? keys : undefined;
+    });
   });
 });
