@@ -31,6 +31,8 @@ const WARMUP_S = 10;
 const CONNECTIONS = 64;
 /** The batch scenario against both ingest processes at once (two replicas behind a Service). */
 const PAIR = `batch-${BATCH_SIZE} ×2`;
+/** The batch scenario against an ingest without its prepare thread (PREPARE_THREADS=0). */
+const LOOP_ONLY = `batch-${BATCH_SIZE}, no prepare thread`;
 const API_KEY = 'bench-key-0123456789';
 /** The bench process itself: autocannon runs in it. */
 const LOAD_GENERATOR = 'load generator';
@@ -68,7 +70,7 @@ if (process.argv[2] === 'baseline') {
 
 interface Row {
   server: 'ingest' | 'baseline';
-  scenario: 'single' | 'single-one-user' | `batch-${number}` | typeof PAIR;
+  scenario: 'single' | 'single-one-user' | `batch-${number}` | typeof PAIR | typeof LOOP_ONLY;
   connections: number;
   requestsPerSecond: number;
   eventsPerSecond: number;
@@ -100,8 +102,9 @@ async function main(): Promise<void> {
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
 
     // Two ingest processes, as the operator's default `replicas: 2` runs two pods: the scenarios
-    // measure the first alone; `batch-100 ×2` loads both at once, half the connections each.
-    const startIngest = async () => {
+    // measure the first alone; `batch-100 ×2` loads both at once, half the connections each. A
+    // third runs without the prepare thread, the comparison for what that thread brings.
+    const startIngest = async (extraEnv: Record<string, string> = {}) => {
       const child = spawn(process.execPath, ['services/ingest/src/main.ts'], {
         env: {
           ...process.env,
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
           PORT: '0',
           HOST: '127.0.0.1',
           LOG_LEVEL: 'info',
+          ...extraEnv,
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
     };
     const { child: ingest, port: ingestPort } = await startIngest();
     const { child: replica, port: replicaPort } = await startIngest();
+    const { child: loopOnly, port: loopOnlyPort } = await startIngest({ PREPARE_THREADS: '0' });
     const baseline = spawn(process.execPath, [import.meta.filename, 'baseline'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
     const singles = Array.from({ length: 64 }, (_, user) => singleOf(user));
     const base: Target = { server: 'baseline', ports: [baselinePort], pids: [baseline.pid] };
     const one: Target = { server: 'ingest', ports: [ingestPort], pids: [ingest.pid] };
+    const noThread: Target = { server: 'ingest', ports: [loopOnlyPort], pids: [loopOnly.pid] };
     const both: Target = {
       server: 'ingest',
       ports: [ingestPort, replicaPort],
@@ -169,6 +175,7 @@ async function main(): Promise<void> {
         targets: [base, one],
       },
       { scenario: `batch-${BATCH_SIZE}`, ...batch, targets: [base, one] },
+      { scenario: LOOP_ONLY, ...batch, targets: [noThread] },
       { scenario: PAIR, ...batch, targets: [both] },
     ];
     const warmup: WarmupRow[] = [];
@@ -243,6 +250,7 @@ async function main(): Promise<void> {
       (r) => r.server === 'ingest' && r.scenario === `batch-${BATCH_SIZE}`,
     );
     const pairRow = rows.find((r) => r.scenario === PAIR);
+    const loopOnlyRow = rows.find((r) => r.scenario === LOOP_ONLY);
     const speedAtEnd = measureMachineSpeed();
     const report = {
       when: new Date().toISOString(),
@@ -256,6 +264,12 @@ async function main(): Promise<void> {
         single: ratio('single'),
         'single-one-user': ratio('single-one-user'),
         [`batch-${BATCH_SIZE}`]: ratio(`batch-${BATCH_SIZE}`),
+        // One process with its prepare thread against one without, same run.
+        prepareThread: Number(
+          (
+            (batchRow?.eventsPerSecond ?? 0) / Math.max(1, loopOnlyRow?.eventsPerSecond ?? 0)
+          ).toFixed(3),
+        ),
       },
       eventsInTopic: inTopic,
       targets: {
@@ -303,6 +317,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `ours/baseline: single ${report.ratios.single}, single-one-user ${report.ratios['single-one-user']}, batch-${BATCH_SIZE} ${ratio(`batch-${BATCH_SIZE}`)}`,
+    );
+    console.log(
+      `batch-${BATCH_SIZE} with / without the prepare thread: ${report.ratios.prepareThread}`,
     );
     console.log(`events in the topic after the run (warm-ups included): ${inTopic}`);
     console.log(machineSpeedLine(speedAtStart, speedAtEnd));

@@ -1,21 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import express from 'express';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   ProducerOverloadedError,
   createHealthHandlers,
-  encodeEventMessage,
-  enrichEvent,
   extractTraceContext,
   injectTraceHeaders,
 } from '@event-pipeline/platform';
 import type {
-  EventMessage,
   EventProducer,
   HealthHandlers,
   HealthResponse,
-  KafkaHeaders,
   Logger,
   Metrics,
 } from '@event-pipeline/platform';
@@ -29,9 +24,10 @@ import { createIngestMetrics } from './ingest-metrics.ts';
 import type { IngestMetrics } from './ingest-metrics.ts';
 import { openApiDocument } from './openapi.ts';
 import type { RateDecision, RateLimiter } from './rate-limiter.ts';
-import { checkContentType, decodeBody, parseJsonBody, readRawBody } from './request-body.ts';
-import { batchEvents, validateEvents } from './validate-events.ts';
-import type { RejectedEvent } from './validate-events.ts';
+import type { Route } from './prepare-events.ts';
+import { createEventPreparer } from './prepare-pool.ts';
+import type { EventPreparer } from './prepare-pool.ts';
+import { checkContentType, decodeBody, readRawBody } from './request-body.ts';
 
 export interface IngestDeps {
   readonly producer: EventProducer;
@@ -44,23 +40,25 @@ export interface IngestDeps {
   /** Health handlers with the readiness checks; made here (producer connected) when omitted. */
   readonly health?: HealthHandlers;
   readonly now?: () => Date;
+  /** Parses, validates and encodes bodies; on the event loop when omitted. */
+  readonly preparer?: EventPreparer;
 }
-
-type Route = '/v1/events' | '/v1/batch';
 
 interface Outcome {
   readonly status: number;
-  readonly body: unknown;
+  /** The response body, serialized. */
+  readonly json: string;
 }
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-const ISO_YEAR = /^\d{4}-/;
 
 export function createIngestApp(deps: IngestDeps): Express {
   const { producer, limiter, idempotency, auth, config, metrics } = deps;
   const log = deps.logger.child({ component: 'ingest-http' });
   const now = deps.now ?? (() => new Date());
   const m: IngestMetrics = createIngestMetrics(metrics);
+  const preparer =
+    deps.preparer ?? createEventPreparer({ pipeline: config.pipeline, limits: config.limits }, 0);
   const tracer = trace.getTracer('event-pipeline-ingest');
   const health =
     deps.health ??
@@ -107,51 +105,23 @@ export function createIngestApp(deps: IngestDeps): Express {
     body: Buffer,
     principal: string,
     ip: string,
-    traceHeaders: KafkaHeaders,
+    traceHeaders: Readonly<Record<string, string>>,
     res: Response,
   ): Promise<Outcome> => {
-    const parsed = parseJsonBody(body);
-    const events = route === '/v1/events' ? [parsed] : batchEvents(parsed, config.limits);
-    const { valid, rejected: invalid } = validateEvents(
-      events,
-      config.limits,
-      route === '/v1/events' ? body.length : undefined,
-    );
-    const rejected: RejectedEvent[] = invalid.map(({ index, path, reason }) => ({
-      index,
-      path,
-      reason,
-    }));
-    for (const { kind } of invalid) m.eventsRejected.inc({ reason: kind });
-
-    const receipt = { receivedAt: now().toISOString(), pipeline: config.pipeline };
-    const messages: EventMessage[] = [];
-    const acceptedIds: { index: number; ingestionId: string; dedupKey: string }[] = [];
-    for (const { index, event } of valid) {
-      const stored = enrichEvent(event, { ...receipt, ingestionId: randomUUID() });
-      if (stored.timestamp === undefined || !ISO_YEAR.test(stored.timestamp)) {
-        rejected.push({
-          index,
-          path: 'timestamp',
-          reason: 'timestamp corrected by sentAt falls outside years 0000-9999',
-        });
-        m.eventsRejected.inc({ reason: 'schema' });
-        continue;
-      }
-      messages.push(encodeEventMessage(stored, traceHeaders));
-      acceptedIds.push({ index, ingestionId: stored.ingestionId, dedupKey: stored.dedupKey });
+    const prepared = await preparer.prepare({
+      route,
+      body,
+      receivedAt: now().toISOString(),
+      traceHeaders,
+    });
+    for (const [reason, count] of Object.entries(prepared.rejections)) {
+      m.eventsRejected.inc({ reason }, count);
     }
-    rejected.sort((a, b) => a.index - b.index);
-    if (messages.length === 0) {
-      const single = route === '/v1/events';
-      throw new ApiError(
-        single ? 'invalid_event' : 'invalid_batch',
-        single
-          ? `the event is invalid: ${rejected[0]?.path === '' ? '' : `${rejected[0]?.path ?? ''}: `}${rejected[0]?.reason ?? ''}`
-          : `no valid event in the batch (${rejected.length} rejected)`,
-        { rejected },
-      );
+    if (!prepared.ok) {
+      const { code, message, details } = prepared.error;
+      throw new ApiError(code, message, details);
     }
+    const { messages } = prepared;
 
     const decision = await limiter.take(
       config.rateLimitBy === 'apiKey' ? principal : `ip:${ip}`,
@@ -186,7 +156,7 @@ export function createIngestApp(deps: IngestDeps): Express {
       );
     }
     m.eventsAccepted.inc(messages.length);
-    return { status: 202, body: { accepted: messages.length, rejected, events: acceptedIds } };
+    return { status: 202, json: prepared.responseJson };
   };
 
   const handle = (route: Route) => async (req: Request, res: Response) => {
@@ -194,7 +164,11 @@ export function createIngestApp(deps: IngestDeps): Express {
     m.inFlightRequests.inc();
     const parent = extractTraceContext(req.headers);
     const span = tracer.startSpan(`POST ${route}`, { kind: SpanKind.SERVER }, parent);
-    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span));
+    // The propagator writes strings only.
+    const traceHeaders = injectTraceHeaders({}, trace.setSpan(parent, span)) as Record<
+      string,
+      string
+    >;
     let status = 500;
     try {
       const key = presentedKey(req.headers.authorization, req.headers['x-api-key']);
@@ -220,7 +194,7 @@ export function createIngestApp(deps: IngestDeps): Express {
       if (idempotencyKey === undefined) {
         const outcome = await accept(route, body, principal, ip, traceHeaders, res);
         status = outcome.status;
-        res.status(outcome.status).json(outcome.body);
+        sendJson(res, outcome);
         return;
       }
       if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -257,13 +231,13 @@ export function createIngestApp(deps: IngestDeps): Express {
           log.warn({ err: claim.error }, 'idempotency store unreachable: serving without it');
           const outcome = await accept(route, body, principal, ip, traceHeaders, res);
           status = outcome.status;
-          res.status(outcome.status).json(outcome.body);
+          sendJson(res, outcome);
           return;
         }
         case 'claimed':
           break;
       }
-      let outcome: StoredResponse;
+      let outcome: Outcome;
       try {
         outcome = await accept(route, body, principal, ip, traceHeaders, res);
       } catch (error) {
@@ -279,9 +253,12 @@ export function createIngestApp(deps: IngestDeps): Express {
         }
         throw error;
       }
-      await remember(idempotency, log, principal, idempotencyKey, hash, outcome);
+      await remember(idempotency, log, principal, idempotencyKey, hash, {
+        status: outcome.status,
+        body: JSON.parse(outcome.json) as unknown,
+      });
       status = outcome.status;
-      res.status(outcome.status).json(outcome.body);
+      sendJson(res, outcome);
     } catch (error) {
       const apiError = asApiError(error, log);
       status = apiError.status;
@@ -315,6 +292,10 @@ export function createIngestApp(deps: IngestDeps): Express {
     sendError(res, asApiError(error, log));
   });
   return app;
+}
+
+function sendJson(res: Response, { status, json }: Outcome): void {
+  res.status(status).type('application/json').send(json);
 }
 
 /** Answers that depend only on the body, so a retry with the same key gets them again. */

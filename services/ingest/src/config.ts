@@ -45,6 +45,8 @@ export const ingestConfigSchema = z
     MAX_STRING_LENGTH: env.positiveInt().prefault('8192'),
     IDEMPOTENCY_TTL: env.duration().prefault('24h'),
     TRUST_PROXY: env.boolean().prefault('false'),
+    /** Worker threads that parse, validate and encode batches: a number, or auto (prepare-pool.ts). */
+    PREPARE_THREADS: z.union([z.literal('auto'), env.nonNegativeInt({ max: 16 })]).default('auto'),
     PORT: env.port({ allowZero: true }).prefault('8080'),
     HOST: z.string().default('0.0.0.0'),
     SHUTDOWN_TIMEOUT: env.duration().prefault('25s'),
@@ -63,6 +65,8 @@ export interface IngestConfig {
   readonly limits: Limits;
   readonly rateLimitBy: 'apiKey' | 'ip';
   readonly trustProxy: boolean;
+  /** Worker threads for parse/validate/encode (startIngest); 0 or omitted: the event loop. */
+  readonly prepareThreads?: number;
 }
 
 export interface Limits {

@@ -10,6 +10,7 @@ import {
 import { createApiKeys, parseApiKeysFile } from './api-keys.ts';
 import { ingestConfigSchema, limitsOf } from './config.ts';
 import { createConnections } from './dependencies.ts';
+import { resolvePrepareThreads } from './prepare-pool.ts';
 import { startIngest } from './server.ts';
 
 const config = parseConfig(ingestConfigSchema, process.env);
@@ -71,6 +72,7 @@ const server = await startIngest(
       limits: limitsOf(config),
       rateLimitBy: config.RATE_LIMIT_BY,
       trustProxy: config.TRUST_PROXY,
+      prepareThreads: resolvePrepareThreads(config.PREPARE_THREADS),
     },
   },
   {

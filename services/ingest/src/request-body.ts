@@ -73,7 +73,7 @@ export function checkContentType(contentType: string | undefined): void {
 }
 
 /** UTF-8 JSON text to a value; 400 naming the problem otherwise. */
-export function parseJsonBody(body: Buffer): unknown {
+export function parseJsonBody(body: Uint8Array): unknown {
   let text: string;
   try {
     text = utf8.decode(body);

@@ -6,6 +6,7 @@ import { createHealthHandlers, createLifecycle } from '@event-pipeline/platform'
 import type { Lifecycle, ReadinessCheck, ShutdownReport } from '@event-pipeline/platform';
 import { createIngestApp } from './app.ts';
 import type { IngestDeps } from './app.ts';
+import { createEventPreparer } from './prepare-pool.ts';
 
 export interface IngestServerOptions {
   readonly port: number;
@@ -25,7 +26,7 @@ export interface IngestServer {
 }
 
 export async function startIngest(
-  deps: Omit<IngestDeps, 'health'>,
+  deps: Omit<IngestDeps, 'health' | 'preparer'>,
   {
     port,
     host = '127.0.0.1',
@@ -49,7 +50,12 @@ export async function startIngest(
       ...checks,
     ],
   });
-  const app = createIngestApp({ ...deps, health });
+  const preparer = createEventPreparer(
+    { pipeline: deps.config.pipeline, limits: deps.config.limits },
+    deps.config.prepareThreads ?? 0,
+    { logger: deps.logger.child({ component: 'ingest-prepare' }) },
+  );
+  const app = createIngestApp({ ...deps, health, preparer });
   const server = createServer({ keepAliveTimeout: 65_000 }, app);
   let closing = false;
   server.on('request', (_req, res) => {
@@ -91,6 +97,7 @@ export async function startIngest(
     },
     { phase: 'drain' },
   );
+  lifecycle.onShutdown('prepare threads: stop', () => preparer.close(), { phase: 'drain' });
   lifecycle.onShutdown('kafka producer: flush and disconnect', () => producer.disconnect(), {
     phase: 'drain',
   });

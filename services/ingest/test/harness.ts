@@ -35,6 +35,8 @@ export interface StartOptions {
   readonly rateLimitBy?: 'apiKey' | 'ip';
   readonly sendTimeoutMs?: number;
   readonly maxBufferedMessages?: number;
+  /** Worker threads for batches (1 unless said: what ingest runs with on two or more CPUs). */
+  readonly prepareThreads?: number;
 }
 
 /** A real ingest on port 0 over real Kafka and Redis, as main.ts wires it. */
@@ -70,6 +72,7 @@ export async function startIngestUnderTest(options: StartOptions): Promise<Inges
         limits: { ...DEFAULT_LIMITS, ...options.limits },
         rateLimitBy: options.rateLimitBy ?? 'apiKey',
         trustProxy: false,
+        prepareThreads: options.prepareThreads ?? 1,
       },
     },
     { port: 0, host: '127.0.0.1', shutdownTimeoutMs: 15_000 },

@@ -4,15 +4,16 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EVENT_HEADERS, headerText } from '@event-pipeline/platform';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
+import { MIN_WORKER_BODY_BYTES } from '../src/prepare-pool.ts';
 import { API_KEY, createTopic, readTopic, startIngestUnderTest } from './harness.ts';
 
 /** A request whose body is only half sent until `finish` is called: in flight for sure. */
-function halfSent(url: string, body: string) {
+function halfSent(url: string, body: string, route: '/v1/events' | '/v1/batch' = '/v1/events') {
   const half = Math.floor(body.length / 2);
   let finish: () => void = () => undefined;
   const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(
-      `${url}/v1/events`,
+      `${url}${route}`,
       {
         method: 'POST',
         headers: {
@@ -53,7 +54,14 @@ describe('graceful shutdown', () => {
       ingest.server.server.on('request', () => (received += 1));
       const ids = Array.from({ length: 10 }, (_, i) => `evt-shutdown-${i}`);
       const pending = ids.map((id) => halfSent(ingest.url, JSON.stringify({ type: 's', id })));
-      while (received < ids.length) await sleep(10);
+      // A batch large enough for the prepare thread: it is in flight on that thread too.
+      const batchIds = Array.from({ length: 40 }, (_, i) => `evt-shutdown-batch-${i}`);
+      const batchBody = JSON.stringify({
+        events: batchIds.map((id) => ({ type: 's', id, properties: { pad: 'x'.repeat(200) } })),
+      });
+      assert.ok(batchBody.length >= MIN_WORKER_BODY_BYTES);
+      pending.push(halfSent(ingest.url, batchBody, '/v1/batch'));
+      while (received < pending.length) await sleep(10);
 
       const stopping = ingest.server.stop('test');
       await sleep(100);
@@ -65,18 +73,30 @@ describe('graceful shutdown', () => {
       assert.ok(report.ok, JSON.stringify(report.steps));
       assert.deepEqual(
         report.steps.map((step) => step.phase),
-        ['not-ready', 'stop-intake', 'drain', 'drain'],
+        ['not-ready', 'stop-intake', 'drain', 'drain', 'drain'],
+      );
+      assert.deepEqual(
+        report.steps.filter((step) => step.phase === 'drain').map((step) => step.name),
+        [
+          'ingest: finish in-flight requests',
+          'prepare threads: stop',
+          'kafka producer: flush and disconnect',
+        ],
       );
       assert.deepEqual(
         responses.map((r) => r.status),
-        ids.map(() => 202),
+        pending.map(() => 202),
+      );
+      assert.equal(
+        (JSON.parse(responses.at(-1)?.body ?? '{}') as { accepted?: number }).accepted,
+        batchIds.length,
       );
       assert.equal(ingest.producer.connected(), false, 'the producer is disconnected');
       const found = new Set(
         (await readTopic(brokers, topic)).map((m) => headerText(m.headers, EVENT_HEADERS.dedupKey)),
       );
       assert.deepEqual(
-        ids.filter((id) => !found.has(id)),
+        [...ids, ...batchIds].filter((id) => !found.has(id)),
         [],
       );
     } finally {
