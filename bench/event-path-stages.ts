@@ -10,7 +10,11 @@ import {
   toKafkaRecord,
 } from '../packages/platform/src/kafka/kafkajs-record-encoder.ts';
 import { encodeRecords } from '../packages/platform/src/kafka/record-batch.ts';
-import { type KafkajsCodec, zstdCodec } from '../packages/platform/src/kafka/zstd-codec.ts';
+import {
+  type KafkajsCodec,
+  ZSTD_LEVEL,
+  zstdCodec,
+} from '../packages/platform/src/kafka/zstd-codec.ts';
 import { DEFAULT_LIMITS } from '../services/ingest/src/config.ts';
 import { batchEvents, validateEvents } from '../services/ingest/src/validate-events.ts';
 import { BATCH_BODY } from './batch-body.ts';
@@ -149,7 +153,7 @@ export async function measureEventPath({
       }),
     },
     {
-      stage: 'zstd (level 3, the default codec)',
+      stage: `zstd (level ${ZSTD_LEVEL}, the default codec)`,
       usPerEvent: await best(async () => {
         compressedBytes.zstd = (await compressed('zstd')).length;
       }),
