@@ -7,8 +7,12 @@ import {
   formatByteSize,
 } from '@event-pipeline/platform';
 
-/** Idempotent producers side by side unless KAFKA_PRODUCER_LANES says otherwise (bench/ingest.ts). */
-export const DEFAULT_PRODUCER_LANES = 4;
+/**
+ * Idempotent producers side by side unless KAFKA_PRODUCER_LANES says otherwise. 2 since the
+ * prepare thread: with it, 4 lanes sent smaller produce requests (200-235 messages against
+ * 380-480) and carried fewer batched events/s in three alternated pairs (docs/ingest.md).
+ */
+export const DEFAULT_PRODUCER_LANES = 2;
 
 /** Every environment variable ingest reads; main.ts parses it once with parseConfig. */
 export const ingestConfigSchema = z
