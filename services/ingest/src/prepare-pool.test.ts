@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_LIMITS } from './config.ts';
 import type { Prepared, PrepareRequest } from './prepare-events.ts';
 import {
@@ -45,10 +49,9 @@ describe('the prepare pool', () => {
     assert.equal(resolvePrepareThreads(3, 1), 3);
   });
 
-  it('sends only bodies of at least MIN_WORKER_BODY_BYTES to a worker, and none without one', () => {
-    assert.equal(preparesOnWorker(MIN_WORKER_BODY_BYTES - 1, 1), false);
-    assert.equal(preparesOnWorker(MIN_WORKER_BODY_BYTES, 1), true);
-    assert.equal(preparesOnWorker(MIN_WORKER_BODY_BYTES * 100, 0), false);
+  it('sends only bodies of at least MIN_WORKER_BODY_BYTES to a worker', () => {
+    assert.equal(preparesOnWorker(MIN_WORKER_BODY_BYTES - 1), false);
+    assert.equal(preparesOnWorker(MIN_WORKER_BODY_BYTES), true);
   });
 
   it('gives on a worker thread what it gives on the event loop, refusals included', async () => {
@@ -97,6 +100,29 @@ describe('the prepare pool', () => {
       assert.equal(next.messages.length, 30);
     } finally {
       await thread.close();
+    }
+  });
+
+  it('starts a thread that failed at start again only for the next request, not in a loop', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'prepare-starts-'));
+    const starts = path.join(dir, 'starts');
+    process.env.PREPARE_TEST_STARTS = starts;
+    const thread = new PrepareThread(settings, {
+      file: new URL('../test/fixtures/failing-prepare-worker.ts', import.meta.url),
+    });
+    const startsSoFar = async () =>
+      (await readFile(starts, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    try {
+      await assert.rejects(thread.run(batch([{ type: 'a' }])), /cannot start/);
+      await sleep(500);
+      assert.equal(await startsSoFar(), 1);
+      await assert.rejects(thread.run(batch([{ type: 'b' }])), /cannot start/);
+      await sleep(500);
+      assert.equal(await startsSoFar(), 2);
+    } finally {
+      await thread.close();
+      delete process.env.PREPARE_TEST_STARTS;
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

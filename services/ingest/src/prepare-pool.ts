@@ -14,8 +14,6 @@ export const MIN_WORKER_BODY_BYTES = 4 * 1024;
 
 /** Turns request bodies into Kafka messages, on worker threads or inline. */
 export interface EventPreparer {
-  /** Worker threads; 0 prepares everything on the event loop. */
-  readonly threads: number;
   prepare(request: PrepareRequest): Promise<Prepared>;
   /** Lets queued requests finish, then stops the threads. */
   close(): Promise<void>;
@@ -34,9 +32,9 @@ export function resolvePrepareThreads(
   return cpus >= 2 ? 1 : 0;
 }
 
-/** Whether one request's body goes to a worker thread. */
-export function preparesOnWorker(bodyBytes: number, threads: number): boolean {
-  return threads > 0 && bodyBytes >= MIN_WORKER_BODY_BYTES;
+/** Whether one request's body goes to a worker thread, where there is one. */
+export function preparesOnWorker(bodyBytes: number): boolean {
+  return bodyBytes >= MIN_WORKER_BODY_BYTES;
 }
 
 export function createEventPreparer(
@@ -46,16 +44,14 @@ export function createEventPreparer(
 ): EventPreparer {
   if (threads === 0) {
     return {
-      threads,
       prepare: (request) => Promise.resolve(prepareEvents(request, settings)),
       close: () => Promise.resolve(),
     };
   }
   const pool = Array.from({ length: threads }, () => new PrepareThread(settings, options));
   return {
-    threads,
     prepare: async (request) => {
-      if (!preparesOnWorker(request.body.length, threads)) {
+      if (!preparesOnWorker(request.body.length)) {
         return prepareEvents(request, settings);
       }
       return unpackPrepared(await leastBusy(pool).run(request));

@@ -11,7 +11,8 @@ const WORKER_FILE = new URL('./prepare-worker.ts', import.meta.url);
 /**
  * One worker thread running prepare-worker.ts, and the requests it owes an answer. A thread that
  * dies fails the requests it held (each gets an error, so its client gets a 500, never a 2xx) and
- * is replaced for the next ones.
+ * is replaced when the next request comes, not at once: a thread that fails as it starts costs
+ * one start per request, never a loop of restarts.
  */
 export class PrepareThread {
   readonly #settings: PrepareSettings;
@@ -21,7 +22,8 @@ export class PrepareThread {
     number,
     { resolve: (packed: PackedPrepared) => void; reject: (error: Error) => void }
   >();
-  #worker: Worker;
+  /** Started with the pool; after an exit, by the next request. */
+  #worker: Worker | undefined;
   #next = 0;
   #closing = false;
   #drained: (() => void) | undefined;
@@ -47,9 +49,10 @@ export class PrepareThread {
     const id = this.#next++;
     // A copy of its own to move to the thread: the body may share memory with other buffers.
     const body = new Uint8Array(request.body);
+    const worker = (this.#worker ??= this.#spawn());
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, request: { ...request, body } }, [body.buffer]);
+      worker.postMessage({ id, request: { ...request, body } }, [body.buffer]);
     });
   }
 
@@ -59,7 +62,7 @@ export class PrepareThread {
     if (this.#pending.size > 0) {
       await new Promise<void>((resolve) => (this.#drained = resolve));
     }
-    await this.#worker.terminate();
+    await this.#worker?.terminate();
   }
 
   #spawn(): Worker {
@@ -79,9 +82,9 @@ export class PrepareThread {
     });
     worker.on('exit', (code) => {
       this.#failAll(new Error(`the prepare thread exited with code ${code}`));
+      this.#worker = undefined;
       if (this.#closing) return;
-      this.#log?.error({ code }, 'the prepare thread exited: starting another');
-      this.#worker = this.#spawn();
+      this.#log?.error({ code }, 'the prepare thread exited: the next request starts another');
     });
     return worker;
   }
