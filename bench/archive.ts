@@ -16,6 +16,7 @@ import { down, up } from '@event-pipeline/stack';
 import { runMigrations } from '../services/dedup-consumer/src/storage/run-migrations.ts';
 import { ensurePartitions } from '../services/dedup-consumer/src/storage/ensure-partitions.ts';
 import { dayPartition } from '../services/dedup-consumer/src/storage/partition-days.ts';
+import { ARCHIVE_JOB_TUNING } from '../operator/src/desired/archive.ts';
 import { openArchiveReader } from '../services/archiver/src/query/archive-reader.ts';
 import { createQueryService } from '../services/archiver/src/query/query-service.ts';
 import { cpuShares, machineCpuTicks } from './machine-cpu.ts';
@@ -126,6 +127,7 @@ try {
       PIPELINE_NAME: PIPELINE,
       ARCHIVE_DIR: archiveDir,
       HOT_RETENTION: '7d',
+      ...ARCHIVE_JOB_TUNING,
       // Passed on when set, to measure their effect on speed and peak RSS.
       ...Object.fromEntries(
         ['DUCKDB_MEMORY_LIMIT', 'ARCHIVE_DUCKDB_THREADS', 'MALLOC_ARENA_MAX'].flatMap((name) => {

@@ -213,6 +213,15 @@ describe('desired children', () => {
     assert.equal(withGateway.PIPELINE_NAMESPACE, 'analytics');
   });
 
+  it('caps glibc malloc arenas in the archive job, which runs DuckDB threads beside Node', () => {
+    const env = desiredArchiveCronJob(pipeline(), opts).spec.jobTemplate.spec?.template.spec
+      ?.containers[0]?.env;
+    assert.deepEqual(
+      env?.find((e) => e.name === 'MALLOC_ARENA_MAX'),
+      { name: 'MALLOC_ARENA_MAX', value: '2' },
+    );
+  });
+
   it('is stable: the same input serializes identically, with sorted env', () => {
     const a = JSON.stringify(desiredIngestDeployment(pipeline(), opts));
     const b = JSON.stringify(desiredIngestDeployment(pipeline(), opts));
