@@ -19,6 +19,16 @@ import { desiredTopics } from './topics.ts';
 const opts = { images: { ingest: 'i:1', consumer: 'c:1', archiver: 'a:1' } };
 const SECRET_VALUE = 'postgres://user:hunter2@db/events';
 
+/** The archive job's environment, name → literal value. */
+function archiveEnvOf(cron: ReturnType<typeof desiredArchiveCronJob>) {
+  return Object.fromEntries(
+    (cron.spec.jobTemplate.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [
+      e.name,
+      e.value,
+    ]),
+  );
+}
+
 function pipeline(overrides: Partial<EventPipelineSpecInput> = {}): EventPipeline {
   const spec = eventPipelineSpecSchema.parse({
     kafka: { bootstrapServers: ['k:9092'], topic: { partitions: 4 } },
@@ -194,16 +204,9 @@ describe('desired children', () => {
   });
 
   it('points the archive job at the Pushgateway only when the operator has one', () => {
-    const envOf = (cron: ReturnType<typeof desiredArchiveCronJob>) =>
-      Object.fromEntries(
-        (cron.spec.jobTemplate.spec?.template.spec?.containers[0]?.env ?? []).map((e) => [
-          e.name,
-          e.value,
-        ]),
-      );
-    const without = envOf(desiredArchiveCronJob(pipeline(), opts));
+    const without = archiveEnvOf(desiredArchiveCronJob(pipeline(), opts));
     assert.equal(without.PUSHGATEWAY_URL, undefined);
-    const withGateway = envOf(
+    const withGateway = archiveEnvOf(
       desiredArchiveCronJob(pipeline(), {
         ...opts,
         archivePushgatewayUrl: 'http://pushgateway.monitoring:9091',
@@ -214,12 +217,7 @@ describe('desired children', () => {
   });
 
   it('caps glibc malloc arenas in the archive job, which runs DuckDB threads beside Node', () => {
-    const env = desiredArchiveCronJob(pipeline(), opts).spec.jobTemplate.spec?.template.spec
-      ?.containers[0]?.env;
-    assert.deepEqual(
-      env?.find((e) => e.name === 'MALLOC_ARENA_MAX'),
-      { name: 'MALLOC_ARENA_MAX', value: '2' },
-    );
+    assert.equal(archiveEnvOf(desiredArchiveCronJob(pipeline(), opts)).MALLOC_ARENA_MAX, '2');
   });
 
   it('is stable: the same input serializes identically, with sorted env', () => {
