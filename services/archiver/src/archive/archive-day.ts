@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -10,17 +9,14 @@ import { ensureDir, publishFile, removeDurably } from './durable-files.ts';
 import { dayDir, isPartFile, partFileName } from './hive-layout.ts';
 import type { ColdDay } from './hot-days.ts';
 import { copyDayCsv, dropEmptyPartition, removeDay } from './hot-store.ts';
+import { throughNamedPipe } from './named-pipe.ts';
 import { csvToParquet, overlap, parquetStats } from './parquet-files.ts';
 
 /** Points where the crash hook may stop the process (tests kill the job there). */
 export type CrashPoint = 'after-write' | 'after-verify' | 'after-delete';
 
-export interface DayDeps {
-  readonly pg: pg.ClientBase;
-  readonly duck: DuckDBConnection;
+export interface DayDeps extends ExportDeps {
   readonly archiveDir: string;
-  readonly scratch: string;
-  readonly pipeline: string;
   readonly logger: Logger;
   readonly lockTimeoutMs: number;
   /** Called at each crash point; the test hook kills the process there. */
@@ -38,32 +34,43 @@ const MAX_ATTEMPTS = 3;
 /** How long dropping an emptied partition may wait for the lock on `events` (inserts queue behind it). */
 const DROP_LOCK_TIMEOUT_MS = 2_000;
 
-/** A day's rows as PostgreSQL sent them, in a CSV file on the archive volume's scratch folder. */
+/** A day's rows as PostgreSQL sent them, converted to a Parquet file in the scratch folder. */
 export interface ExportedDay {
   readonly day: ColdDay;
-  readonly csvPath: string;
+  /** The not yet published Parquet file, on the archive volume (renamed into place later). */
+  readonly tempPath: string;
   readonly rows: number;
   readonly ms: number;
 }
 
-/** Step 1: one COPY (one snapshot) of the day to CSV; the job runs it for the next day meanwhile. */
-export async function exportDay(
-  client: pg.ClientBase,
-  pipeline: string,
-  day: ColdDay,
-  scratch: string,
-): Promise<ExportedDay> {
+/** What exporting a day needs: a PostgreSQL client and a DuckDB connection no one else uses meanwhile. */
+export interface ExportDeps {
+  readonly pg: pg.ClientBase;
+  readonly duck: DuckDBConnection;
+  readonly scratch: string;
+  readonly pipeline: string;
+}
+
+/**
+ * Step 1: one COPY (one snapshot) of the day as CSV, streamed through a named pipe into DuckDB,
+ * which writes it as a Parquet file under a temporary name: the CSV never lands on disk. The job
+ * runs it for the next day meanwhile, on a second client and connection.
+ */
+export async function exportDay(deps: ExportDeps, day: ColdDay): Promise<ExportedDay> {
   const started = performance.now();
-  const csvPath = join(scratch, `${pipeline}-${day.date}.csv`);
-  const rows = await copyDayCsv(client, pipeline, day, createWriteStream(csvPath));
-  return { day, csvPath, rows, ms: Math.round(performance.now() - started) };
+  const tempPath = join(deps.scratch, `${deps.pipeline}-${day.date}.parquet.tmp`);
+  const rows = await throughNamedPipe(
+    (csvPath) => csvToParquet(deps.duck, csvPath, tempPath),
+    (sink) => copyDayCsv(deps.pg, deps.pipeline, day, sink),
+  );
+  return { day, tempPath, rows, ms: Math.round(performance.now() - started) };
 }
 
 /**
  * Moves one cold day of one pipeline from PostgreSQL to a Parquet part, as a state machine that a
  * rerun after a crash at any step completes:
- * 1. export the day (one COPY: one snapshot) to CSV; DuckDB converts it to Parquet (zstd) under a
- *    temporary name;
+ * 1. export the day (one COPY: one snapshot) as CSV through a named pipe into DuckDB, which writes
+ *    it as Parquet (zstd) under a temporary name;
  * 2. parts of this day already on disk whose rows are all in the new export were never committed
  *    (an earlier run stopped before deleting): remove them; then fsync, rename, fsync the folder;
  * 3. verify: read the published file back (row count and dedup-key checksum);
@@ -79,7 +86,7 @@ export async function archiveDay(deps: DayDeps, exported: ExportedDay): Promise<
   const folder = dayDir(deps.archiveDir, deps.pipeline, day.date);
   let current = exported;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    if (attempt > 1) current = await exportDay(deps.pg, deps.pipeline, day, deps.scratch);
+    if (attempt > 1) current = await exportDay(deps, day);
     const timings: Record<string, number> = { exportMs: current.ms };
     let mark = performance.now();
     const lap = (step: string): void => {
@@ -87,12 +94,9 @@ export async function archiveDay(deps: DayDeps, exported: ExportedDay): Promise<
       timings[`${step}Ms`] = Math.round(now - mark);
       mark = now;
     };
-    const tempPath = join(deps.scratch, `${deps.pipeline}-${day.date}.parquet.tmp`);
+    const { tempPath } = current;
     try {
       if (current.rows === 0) return await emptyDay(deps, day, log);
-      await csvToParquet(deps.duck, current.csvPath, tempPath);
-      await rm(current.csvPath, { force: true });
-      lap('convert');
       const written = await parquetStats(deps.duck, tempPath);
       if (written.rows !== current.rows) {
         throw new Error(
@@ -146,7 +150,6 @@ export async function archiveDay(deps: DayDeps, exported: ExportedDay): Promise<
       return { date: day.date, rows: onDisk.rows, bytes, outcome: 'archived' };
     } finally {
       await rm(tempPath, { force: true });
-      await rm(current.csvPath, { force: true });
     }
   }
   throw new Error(

@@ -16,8 +16,8 @@ export interface ArchiveJobOptions {
   /** A connected client of its own: it holds the advisory lock for the whole run, and deletes. */
   readonly pg: pg.ClientBase;
   /**
-   * A second connected client: it exports the next day while DuckDB converts the current one.
-   * Without it, days are exported one after another on `pg`.
+   * A second connected client: it exports the next day while the job verifies and deletes the
+   * current one. Without it, days are exported one after another on `pg`.
    */
   readonly exportPg?: pg.ClientBase;
   readonly pipeline: string;
@@ -78,6 +78,7 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
     });
     try {
       const duck = await instance.connect();
+      const exportDuck = await instance.connect();
       try {
         const deps = {
           pg: client,
@@ -89,11 +90,15 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
           lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
           reached: options.reached ?? (() => undefined),
         };
-        const exporter = options.exportPg ?? client;
-        const exportOf = (day: ColdDay): Promise<ExportedDay> =>
-          exportDay(exporter, pipeline, day, scratch);
-        // Two-stage pipeline: PostgreSQL exports day i+1 while DuckDB converts and the job
-        // verifies and deletes day i (on the other client).
+        const exporter = {
+          pg: options.exportPg ?? client,
+          duck: options.exportPg === undefined ? duck : exportDuck,
+          scratch,
+          pipeline,
+        };
+        const exportOf = (day: ColdDay): Promise<ExportedDay> => exportDay(exporter, day);
+        // Two-stage pipeline: day i+1 is exported (PostgreSQL's COPY streamed into DuckDB) on the
+        // second client and connection while the job verifies and deletes day i.
         let next: Promise<ExportedDay> | undefined;
         for (const [i, day] of coldDays.entries()) {
           const exported = await (next ?? exportOf(day));
@@ -108,6 +113,7 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
         }
         await refreshCatalog(archiveDir, pipeline);
       } finally {
+        exportDuck.closeSync();
         duck.closeSync();
       }
     } finally {

@@ -1,5 +1,4 @@
-import type { Writable } from 'node:stream';
-import { pipeline as pipe } from 'node:stream/promises';
+import type { Readable, Writable } from 'node:stream';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { COLUMN_NAMES, pgChecksum, sameStats } from './columns.ts';
@@ -39,8 +38,37 @@ export async function copyDayCsv(
        TO STDOUT WITH (FORMAT csv)`,
     ),
   );
-  await pipe(copy, destination);
+  await pipeDraining(copy, destination);
   return copy.rowCount;
+}
+
+/**
+ * Pipes a COPY into `destination`, and when the destination fails (a full disk, a reader gone)
+ * reads the rest of the COPY and drops it before rejecting with that failure. Destroying the
+ * COPY stream instead would leave the client's connection paused mid-protocol, and every later
+ * query on it would hang, the release of the job's lock among them.
+ */
+function pipeDraining(copy: Readable, destination: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    copy.once('error', (error) => {
+      destination.destroy();
+      reject(error);
+    });
+    let failed = false;
+    destination.on('error', (error) => {
+      if (failed) return;
+      failed = true;
+      copy.unpipe(destination);
+      if (copy.readableEnded) {
+        reject(error);
+        return;
+      }
+      copy.once('end', () => reject(error));
+      copy.resume();
+    });
+    destination.once('finish', resolve);
+    copy.pipe(destination);
+  });
 }
 
 export type RemoveOutcome =
