@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { setting, uniqueName } from '../../../test/support/stack.ts';
@@ -10,6 +11,7 @@ import {
   createEventsDatabase,
   dropDatabase,
   runCli,
+  runNodeProgram,
   seedDay,
   utcMidnight,
   withClient,
@@ -19,6 +21,7 @@ const PIPELINE = 'signups';
 const COLD = [9, 8, 7].map((ago) => utcMidnight(ago));
 const HOT = utcMidnight(0);
 const ROWS_PER_DAY = 1_500;
+const FAIL_MID_RUN = fileURLToPath(new URL('./fail-mid-run.ts', import.meta.url));
 
 interface Tiers {
   readonly hot: Map<string, number>;
@@ -174,6 +177,33 @@ describe('archive job crash safety', () => {
     );
     const end = await tiers(url, archiveDir);
     for (const key of keys) assert.equal((end.hot.get(key) ?? 0) + (end.archived.get(key) ?? 0), 1);
+  });
+
+  it('a failure while the next day exports: the run rejects with it, a rerun puts every event in one tier', async () => {
+    // Days big enough that the second day's export (COPY into DuckDB) is still running when the
+    // first day fails after its write.
+    const rows = 60_000;
+    const { url, keys } = await seededDatabase(serverUrl, 'fail_mid_export', rows);
+    const archiveDir = await mkdtemp(join(tmpdir(), 'archive-fail-'));
+    cleanups.push(async () => {
+      await dropDatabase(serverUrl, url);
+      await rm(archiveDir, { recursive: true, force: true });
+    });
+    const failed = await runNodeProgram(FAIL_MID_RUN, [], envFor(url, archiveDir), 60_000);
+    assert.equal(
+      failed.timedOut,
+      false,
+      `the failed run's process exits by itself: ${failed.stdout}`,
+    );
+    assert.equal(failed.code, 0, failed.stderr + failed.stdout);
+    const rerun = await runCli(['archive'], envFor(url, archiveDir));
+    assert.equal(rerun.code, 0, rerun.stderr + rerun.stdout);
+    const end = await tiers(url, archiveDir);
+    const problems = [...keys].filter(
+      (key) => (end.hot.get(key) ?? 0) + (end.archived.get(key) ?? 0) !== 1,
+    );
+    assert.deepEqual(problems.slice(0, 5), [], `${problems.length} keys not in exactly one tier`);
+    assert.equal(end.archived.size, COLD.length * rows);
   });
 
   it('runs of two pipelines sharing the database and the volume at once both complete', async () => {

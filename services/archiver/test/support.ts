@@ -111,22 +111,43 @@ export interface CliRun {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** It was still running after `timeoutMs` and was killed. */
+  readonly timedOut: boolean;
 }
 
 /** Runs the real CLI as a child process, as the CronJob does. */
 export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+  return runNodeProgram(MAIN, args, env);
+}
+
+/** Runs a Node.js program as a child process; kills it (SIGKILL) if it outlives `timeoutMs`. */
+export function runNodeProgram(
+  path: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs?: number,
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [path, ...args], {
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
+    let timedOut = false;
+    const timer =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      resolve({ code, signal, stdout, stderr });
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
     });
   });
 }

@@ -79,6 +79,7 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
     try {
       const duck = await instance.connect();
       const exportDuck = await instance.connect();
+      let next: Promise<ExportedDay> | undefined;
       try {
         const deps = {
           pg: client,
@@ -99,7 +100,6 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
         const exportOf = (day: ColdDay): Promise<ExportedDay> => exportDay(exporter, day);
         // Two-stage pipeline: day i+1 is exported (PostgreSQL's COPY streamed into DuckDB) on the
         // second client and connection while the job verifies and deletes day i.
-        let next: Promise<ExportedDay> | undefined;
         for (const [i, day] of coldDays.entries()) {
           const exported = await (next ?? exportOf(day));
           const following = coldDays[i + 1];
@@ -113,6 +113,12 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
         }
         await refreshCatalog(archiveDir, pipeline);
       } finally {
+        // After a failure the next day's export may still be running on exportDuck: stop it and
+        // let it settle (its COPY drained) before the connection is closed under it.
+        if (next !== undefined) {
+          exportDuck.interrupt();
+          await next.catch(() => undefined);
+        }
         exportDuck.closeSync();
         duck.closeSync();
       }
