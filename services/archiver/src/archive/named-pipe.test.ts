@@ -109,6 +109,19 @@ describe('throughNamedPipe', () => {
     );
   });
 
+  it('says what is missing when the pipe cannot be made', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await assert.rejects(
+        throughNamedPipe(() => Promise.resolve(), writeAll(Buffer.from('x'))),
+        /could not create the named pipe .* with mkfifo/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
+  });
+
   it('gives up with a clear error when nothing opens the pipe in time', async () => {
     let release: (() => void) | undefined;
     const stalled = new Promise<void>((resolve) => (release = resolve));

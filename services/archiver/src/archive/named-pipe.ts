@@ -37,7 +37,13 @@ export async function throughNamedPipe<T>(
   const path = join(folder, 'data');
   let sink: Socket | undefined;
   try {
-    await run('mkfifo', ['-m', '600', path]);
+    await run('mkfifo', ['-m', '600', path]).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new Error(
+        `could not create the named pipe ${path} with mkfifo (coreutils; is it on PATH, and is the temp folder writable?): ${reason}`,
+        { cause: error },
+      );
+    });
     let readerSettled = false;
     const reading = read(path).finally(() => {
       readerSettled = true;
