@@ -180,8 +180,8 @@ describe('archive job crash safety', () => {
   });
 
   it('a failure while the next day exports: the run rejects with it, a rerun puts every event in one tier', async () => {
-    // Days big enough that the second day's export (COPY into DuckDB) is still running when the
-    // first day fails after its write.
+    // Days big enough that the second day's export (COPY into DuckDB), started once the first day
+    // is verified, is still running when the first day fails after its delete.
     const rows = 60_000;
     const { url, keys } = await seededDatabase(serverUrl, 'fail_mid_export', rows);
     const archiveDir = await mkdtemp(join(tmpdir(), 'archive-fail-'));

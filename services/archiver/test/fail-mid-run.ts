@@ -1,5 +1,5 @@
 // A child program for crash.test.ts: one archive run, in process, whose first day fails right
-// after its write while the next day is still exporting. It must reject with that failure, leave
+// after its delete, while the next day (started once the first was verified) is still exporting. It must reject with that failure, leave
 // both PostgreSQL clients usable, and then let the process exit by itself (nothing left running:
 // the CronJob's pod would otherwise never finish). Exit 0 when all of that held, else 1.
 import assert from 'node:assert/strict';
@@ -26,10 +26,10 @@ try {
       now: () => new Date(),
       logger: createLogger({ name: 'fail-mid-run', destination: { write: () => undefined } }),
       reached: (point) => {
-        if (point === 'after-write') throw new Error('injected failure after the first write');
+        if (point === 'after-delete') throw new Error('injected failure after the first delete');
       },
     }),
-    /injected failure after the first write/,
+    /injected failure after the first delete/,
   );
   for (const c of [client, exportClient]) {
     assert.deepEqual((await c.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
