@@ -24,6 +24,7 @@ import {
 
 const PIPELINE = 'exports';
 const DAY = utcMidnight(10);
+const WIDE_DAY = utcMidnight(11);
 const ROWS = 100_000;
 
 /** A destination that fails once it has taken `limit` bytes, as a full disk would. */
@@ -50,12 +51,14 @@ describe('exporting a day', () => {
     serverUrl = await setting('DATABASE_URL');
     databaseUrl = await createEventsDatabase(serverUrl, uniqueName('export'));
     scratch = await mkdtemp(join(tmpdir(), 'export-'));
-    await createDayPartitions(databaseUrl, [DAY]);
+    await createDayPartitions(databaseUrl, [DAY, WIDE_DAY]);
     client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     await seedDay(client, PIPELINE, DAY, ROWS);
     await prepareSession(client);
-    const [cold] = await findColdDays(client, PIPELINE, new Date(DAY + DAY_MS));
+    const [cold] = (await findColdDays(client, PIPELINE, new Date(DAY + DAY_MS))).filter(
+      (found) => found.from.getTime() === DAY,
+    );
     assert.ok(cold !== undefined);
     day = cold;
     instance = await DuckDBInstance.create(':memory:', { threads: '2' });
@@ -99,6 +102,31 @@ describe('exporting a day', () => {
     setTimeout(() => duck.interrupt(), 150);
     await assert.rejects(exporting, /interrupt/i);
     await stillAnswers();
+  });
+
+  it('keeps rows with 1.4 MB CSV lines intact across the 4 MiB reader buffers', async () => {
+    await seedDay(client, PIPELINE, WIDE_DAY, 2_000);
+    // Four such lines, next to each other at the end of the export (an UPDATE moves a row to the
+    // end of the table), span more than one buffer, so at least one line crosses a boundary. The
+    // value's quotes are escaped in JSON and doubled in CSV: 700 kB of value, 1.4 MB of line.
+    const wide = 'x"'.repeat(350_000);
+    await client.query(
+      `UPDATE events SET properties = jsonb_build_object('blob', $1::text)
+       WHERE dedup_key IN (SELECT dedup_key FROM events
+                           WHERE received_at >= $2 AND received_at < $3 ORDER BY dedup_key LIMIT 4)`,
+      [wide, new Date(WIDE_DAY), new Date(WIDE_DAY + DAY_MS)],
+    );
+    const [wideDay] = (await findColdDays(client, PIPELINE, new Date(DAY))).filter(
+      (cold) => cold.from.getTime() === WIDE_DAY,
+    );
+    assert.ok(wideDay !== undefined);
+    const exported = await exportDay({ pg: client, duck, scratch, pipeline: PIPELINE }, wideDay);
+    assert.equal(exported.rows, 2_000);
+    const reader = await duck.runAndReadAll(
+      `SELECT count(*)::INTEGER AS n FROM read_parquet('${exported.tempPath}') WHERE properties->>'blob' = '${wide}'`,
+    );
+    assert.deepEqual(reader.getRowObjectsJS(), [{ n: 4 }]);
+    await rm(exported.tempPath);
   });
 
   it('exports again on the same client and connection after those failures', async () => {

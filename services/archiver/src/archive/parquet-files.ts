@@ -7,6 +7,8 @@ export function duckLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
+const CSV_BUFFER_BYTES = 4 * 1024 * 1024;
+
 const CSV_COLUMNS = `{${ARCHIVED_COLUMNS.map(([name, type]) => `${duckLiteral(name)}: ${duckLiteral(type)}`).join(', ')}}`;
 
 /**
@@ -14,7 +16,10 @@ const CSV_COLUMNS = `{${ARCHIVED_COLUMNS.map(([name, type]) => `${duckLiteral(na
  * Parquet file, streaming through DuckDB within its memory limit. zstd level 1: about twice as fast
  * as the default level here, for ~2% larger files. Row groups of 30,720 rows: the Parquet writer
  * buffers whole row groups per thread outside DuckDB's memory_limit, and wide JSON rows made
- * 122,880-row groups cost ~150 MiB more peak RSS on a 1 M-row day.
+ * 122,880-row groups cost ~150 MiB more peak RSS on a 1 M-row day. CSV buffers of 4 MiB instead
+ * of DuckDB's default 32 MiB (16 × max_line_size): read from the named pipe, the default took peak
+ * RSS over 512 MiB in bench-archive. Lines may still be up to max_line_size (2 MB) long, far above
+ * the ingest's largest event.
  */
 export async function csvToParquet(
   duck: DuckDBConnection,
@@ -26,7 +31,7 @@ export async function csvToParquet(
       SELECT *, ${DERIVED_COLUMNS.map(([name, , expression]) => `${expression} AS ${name}`).join(', ')}
       FROM read_csv(${duckLiteral(csvPath)},
         columns = ${CSV_COLUMNS}, header = false, auto_detect = false,
-        delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false)
+        delim = ',', quote = '"', escape = '"', allow_quoted_nulls = false, buffer_size = ${CSV_BUFFER_BYTES})
     ) TO ${duckLiteral(parquetPath)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 30720)`);
 }
 
