@@ -80,12 +80,7 @@ export async function exportDay(deps: ExportDeps, day: ColdDay): Promise<Exporte
  * Parts whose rows are gone from PostgreSQL are committed and never touched again (the delete
  * transaction removes all of a part's rows at once, so a part is either wholly hot or committed).
  */
-export async function archiveDay(
-  deps: DayDeps,
-  exported: ExportedDay,
-  /** Called once DuckDB is done with the day (it is verified): the job starts the next export then. */
-  verified: () => void = () => undefined,
-): Promise<DayResult> {
+export async function archiveDay(deps: DayDeps, exported: ExportedDay): Promise<DayResult> {
   const { day } = exported;
   const log = deps.logger.child({ date: day.date, partition: day.partition });
   const folder = dayDir(deps.archiveDir, deps.pipeline, day.date);
@@ -125,7 +120,6 @@ export async function archiveDay(
       }
       lap('verify');
       deps.reached('after-verify');
-      verified();
 
       // Compares count and checksum with PostgreSQL under the lock, and deletes only if equal.
       const removed = await removeDay(deps.pg, deps.pipeline, day, onDisk, deps.lockTimeoutMs);

@@ -16,7 +16,8 @@ export interface ArchiveJobOptions {
   /** A connected client of its own: it holds the advisory lock for the whole run, and deletes. */
   readonly pg: pg.ClientBase;
   /**
-   * A second connected client: it exports the next day while the job deletes the current one.
+   * A second connected client: it exports the next day while the job writes, verifies and
+   * deletes the current one.
    * Without it, days are exported one after another on `pg`.
    */
   readonly exportPg?: pg.ClientBase;
@@ -99,22 +100,17 @@ export async function runArchiveJob(options: ArchiveJobOptions): Promise<Archive
         };
         const exportOf = (day: ColdDay): Promise<ExportedDay> => exportDay(exporter, day);
         // Two-stage pipeline: day i+1 is exported (PostgreSQL's COPY streamed into DuckDB) on the
-        // second client and connection while day i is deleted under its lock. It starts once day
-        // i is verified, not before, so DuckDB never converts one day while reading back another
-        // (the two at once took peak RSS over 512 MiB).
+        // second client and connection while day i is written, verified and deleted.
         for (const [i, day] of coldDays.entries()) {
           const exported = await (next ?? exportOf(day));
-          next = undefined;
           const following = coldDays[i + 1];
-          const startNext = (): void => {
-            if (next !== undefined || options.exportPg === undefined || following === undefined) {
-              return;
-            }
-            next = exportOf(following);
-            // A failure below leaves `next` running; keep its rejection from going unhandled.
-            next.catch(() => undefined);
-          };
-          results.push(await archiveDay(deps, exported, startNext));
+          next =
+            options.exportPg !== undefined && following !== undefined
+              ? exportOf(following)
+              : undefined;
+          // A failure below leaves `next` running; keep its rejection from going unhandled.
+          next?.catch(() => undefined);
+          results.push(await archiveDay(deps, exported));
         }
         await refreshCatalog(archiveDir, pipeline);
       } finally {
